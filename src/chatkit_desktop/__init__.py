@@ -1,0 +1,3 @@
+"""chatkit-desktop: a local-first desktop home for ChatKit."""
+
+__version__ = "0.1.0"

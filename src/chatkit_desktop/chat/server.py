@@ -1,0 +1,131 @@
+"""The ChatKitServer that answers with an Agents SDK agent over the thread's stored history.
+
+The protocol (requests, events, persistence of streamed items) is the SDK's; this class adds the
+reasoning: which model, what history, what title, and provider errors in words.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+import openai
+from agents import Agent, RunConfig, Runner
+from agents.exceptions import ModelBehaviorError
+from chatkit.agents import AgentContext, stream_agent_response
+from chatkit.errors import CustomStreamError
+from chatkit.server import ChatKitServer
+from chatkit.store import AttachmentStore
+from chatkit.types import (
+    FeedbackKind,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+)
+
+from chatkit_desktop.chat.errors import describe_provider_error
+from chatkit_desktop.chat.history import DesktopItemConverter, load_history
+from chatkit_desktop.chat.item_ids import AssistantIdRemapper
+from chatkit_desktop.chat.titles import title_from_message
+from chatkit_desktop.context import RequestContext
+from chatkit_desktop.providers.config import ProviderConfigError
+from chatkit_desktop.providers.factory import ModelFactory
+from chatkit_desktop.store.attachment_bytes import MetadataOnlyAttachmentStore
+from chatkit_desktop.store.sqlite_store import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INSTRUCTIONS = (
+    "You are a helpful assistant in a desktop chat app. Answer clearly and concisely; "
+    "use Markdown where it helps."
+)
+
+
+class DesktopChatKitServer(ChatKitServer[RequestContext]):
+    def __init__(
+        self,
+        store: SQLiteStore,
+        models: ModelFactory,
+        *,
+        attachment_store: AttachmentStore[RequestContext] | None = None,
+        instructions: str = DEFAULT_INSTRUCTIONS,
+        tracing: bool = False,
+    ) -> None:
+        super().__init__(store, attachment_store or MetadataOnlyAttachmentStore())
+        self.sqlite = store
+        self.models = models
+        self.instructions = instructions
+        self.tracing = tracing
+        self.converter = DesktopItemConverter()
+
+    async def add_feedback(
+        self,
+        thread_id: str,
+        item_ids: list[str],
+        feedback: FeedbackKind,
+        context: RequestContext,
+    ) -> None:
+        await self.sqlite.set_feedback(thread_id, item_ids, feedback, context)
+
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        if input_user_message is not None and not thread.title:
+            # The SDK notices the change and saves it, emitting `thread.updated`.
+            thread.title = title_from_message(input_user_message)
+
+        model_name = self._chosen_model(input_user_message)
+        try:
+            model = self.models.create_model(model_name)
+        except ProviderConfigError as exc:
+            raise CustomStreamError(str(exc), allow_retry=True) from exc
+
+        history = await load_history(self.store, thread.id, context)
+        agent_input = await self.converter.to_agent_input(history)
+        agent = Agent[AgentContext[RequestContext]](
+            name="Assistant", instructions=self.instructions, model=model
+        )
+        agent_context = AgentContext[RequestContext](
+            thread=thread, store=self.store, request_context=context
+        )
+        result = Runner.run_streamed(
+            agent,
+            agent_input,
+            context=agent_context,
+            run_config=RunConfig(tracing_disabled=not self.tracing),
+        )
+        remapper = AssistantIdRemapper(
+            lambda: self.store.generate_item_id("message", thread, context)
+        )
+        try:
+            async for event in remapper.wrap(stream_agent_response(agent_context, result)):
+                yield event
+        except (openai.OpenAIError, ModelBehaviorError) as exc:
+            words = describe_provider_error(
+                exc,
+                base_url=self.models.settings.effective_base_url,
+                model=model_name or self.models.settings.model,
+            )
+            log.warning("Provider error in thread %s: %s", thread.id, words)
+            raise CustomStreamError(words, allow_retry=True) from exc
+        except CustomStreamError:
+            raise
+        except Exception as exc:
+            error_id = secrets.token_hex(4)
+            log.exception("Answer failed in thread %s (error id %s)", thread.id, error_id)
+            raise CustomStreamError(
+                f"The answer failed unexpectedly ({type(exc).__name__}). Retry; the log has "
+                f"details under error id {error_id}.",
+                allow_retry=True,
+            ) from exc
+        finally:
+            result.cancel()
+
+    def _chosen_model(self, message: UserMessageItem | None) -> str | None:
+        if message is not None and message.inference_options.model:
+            return message.inference_options.model
+        return None

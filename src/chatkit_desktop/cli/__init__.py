@@ -1,0 +1,1 @@
+"""The `chatkit-desktop` command."""

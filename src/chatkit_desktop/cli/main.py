@@ -1,0 +1,69 @@
+"""Argument parsing and dispatch. Subcommands import their (heavy) modules only when run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from chatkit_desktop import __version__
+from chatkit_desktop.logs import LEVELS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatkit-desktop",
+        description="A local-first desktop home for ChatKit.",
+    )
+    parser.add_argument("--version", action="version", version=f"chatkit-desktop {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where threads, logs and attachments live (default: the OS per-user data directory)",
+    )
+    common.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LEVELS,
+        default="INFO",
+        help="how much to log to stderr and the log file (default: INFO)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the local ChatKit server without a window",
+        description="Run the ChatKit server on 127.0.0.1 and print the address to open.",
+    )
+    serve.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default 0: pick a free one)"
+    )
+    serve.add_argument("--model", default=None, help="model name (env CHATKIT_DESKTOP_MODEL)")
+    serve.add_argument(
+        "--base-url",
+        default=None,
+        help="OpenAI-compatible base URL (env CHATKIT_DESKTOP_BASE_URL or OPENAI_BASE_URL)",
+    )
+    serve.add_argument(
+        "--tracing",
+        action="store_true",
+        help="send Agents SDK traces to OpenAI (off unless asked; env CHATKIT_DESKTOP_TRACING=1)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        # The desktop window arrives in a later version; until then the server is the app.
+        args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    if args.command == "serve":
+        from chatkit_desktop.cli.serve import run_serve
+
+        return run_serve(args)
+    parser.error(f"unknown command {args.command!r}")
+    return 2

@@ -1,0 +1,65 @@
+"""`chatkit-desktop serve`: the server alone, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from chatkit_desktop.http.config import ServerConfig, new_token
+from chatkit_desktop.logs import setup_logging, stop_logging
+from chatkit_desktop.providers.config import ProviderSettings
+from chatkit_desktop.settings.paths import DataPaths, default_data_dir
+from chatkit_desktop.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    paths = DataPaths(args.data_dir or default_data_dir())
+    tracing = args.tracing or os.environ.get("CHATKIT_DESKTOP_TRACING", "") in {"1", "true"}
+    return ServerConfig(
+        paths=paths,
+        token=new_token(),
+        port=args.port,
+        providers=ProviderSettings.from_env(model=args.model, base_url=args.base_url),
+        tracing=tracing,
+    )
+
+
+async def serve(config: ServerConfig) -> int:
+    from chatkit_desktop.http.runner import start_server
+
+    server = await start_server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"chatkit-desktop is ready at {server.launch_url}", flush=True)
+    log.info("Serving on %s (data in %s)", server.base_url, config.paths.root)
+    await stop.wait()
+    log.info("Stopping: cancelling turns in flight and closing the database")
+    await server.stop()
+    log.info("Stopped cleanly")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        print(f"chatkit-desktop: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
+        return 2
+    config = config_from_args(args)
+    setup_logging(args.log_level, config.paths.log_file)
+    try:
+        return asyncio.run(serve(config))
+    except StoreError as exc:
+        log.error("%s", exc)
+        return 3
+    except OSError as exc:
+        log.error("Could not start the server: %s", exc)
+        return 4
+    finally:
+        stop_logging()

@@ -1,0 +1,1 @@
+"""The aiohttp application: routes, guards, streaming, static files."""

@@ -1,0 +1,51 @@
+"""Start and stop the server on a loopback port; shared by `serve` and the desktop window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from chatkit_desktop.http.app import create_app
+from chatkit_desktop.http.config import ServerConfig
+
+
+@dataclass
+class RunningServer:
+    config: ServerConfig
+    runner: web.AppRunner
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def launch_url(self) -> str:
+        """The page's address; the token rides in the fragment, which browsers never send."""
+        return f"{self.base_url}#token={self.config.token}"
+
+    async def stop(self) -> None:
+        """Stop accepting, cancel turns in flight (partial answers saved), close the database."""
+        await self.runner.cleanup()
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    app = create_app(config)
+    # handler_cancellation: a client that disconnects cancels its turn, so the SDK's
+    # handle_stream_cancelled runs and keeps the partial answer.
+    runner = web.AppRunner(
+        app,
+        handler_cancellation=True,
+        shutdown_timeout=config.shutdown_timeout_s,
+        access_log=None,
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.host, config.port)
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    port = int(runner.addresses[0][1])
+    return RunningServer(config=config, runner=runner, port=port)

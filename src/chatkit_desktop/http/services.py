@@ -1,0 +1,75 @@
+"""The store and the ChatKit server, built in the background after the port is open.
+
+Importing the ChatKit and Agents SDKs takes seconds on a slow machine; the server binds, answers
+`/healthz` and serves the page while they load. Requests that need them wait for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chatkit_desktop.http.config import ServerConfig
+from chatkit_desktop.http.errors import ApiError
+
+if TYPE_CHECKING:
+    from chatkit_desktop.chat.server import DesktopChatKitServer
+    from chatkit_desktop.providers.factory import ModelFactory
+    from chatkit_desktop.store.sqlite_store import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+_HEAVY_MODULES = ("chatkit_desktop.chat.server", "chatkit_desktop.store.sqlite_store")
+
+
+@dataclass
+class Services:
+    store: SQLiteStore
+    chat: DesktopChatKitServer
+    models: ModelFactory
+
+
+async def build_services(config: ServerConfig) -> Services:
+    for name in _HEAVY_MODULES:
+        # In a worker thread: the loop keeps serving while the SDKs import.
+        await asyncio.to_thread(importlib.import_module, name)
+    from chatkit_desktop.chat.server import DesktopChatKitServer
+    from chatkit_desktop.providers.factory import ModelFactory
+    from chatkit_desktop.store.sqlite_store import SQLiteStore
+
+    store = await SQLiteStore.open(config.paths.database)
+    models = ModelFactory(config.providers)
+    chat = DesktopChatKitServer(store, models, tracing=config.tracing)
+    return Services(store=store, chat=chat, models=models)
+
+
+class LazyServices:
+    def __init__(self, config: ServerConfig) -> None:
+        self._task = asyncio.create_task(build_services(config), name="build-services")
+
+    async def get(self) -> Services:
+        try:
+            return await asyncio.shield(self._task)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise ApiError(
+                503, "unavailable", f"The chat service could not start: {exc}"
+            ) from exc
+
+    async def ready(self) -> Services:
+        """Wait for the services, raising their start-up error as is."""
+        return await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+        try:
+            services = await self._task
+        except BaseException:  # noqa: BLE001 - a failed start has nothing to close
+            return
+        await services.models.aclose()
+        await services.store.close()

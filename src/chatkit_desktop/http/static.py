@@ -1,0 +1,55 @@
+"""The page's static files (`web/`), served with a strict Content-Security-Policy.
+
+In a wheel or bundle the files sit inside the package (`chatkit_desktop/web`); in a source
+checkout they are the repository's top-level `web/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+# Only this origin, plus what OpenAI's ChatKit web component needs to load and run its frame.
+CHATKIT_CDN = "https://cdn.platform.openai.com"
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        f"script-src 'self' {CHATKIT_CDN}",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        f"font-src 'self' data: {CHATKIT_CDN}",
+        f"connect-src 'self' {CHATKIT_CDN}",
+        f"frame-src {CHATKIT_CDN} https://*.openai.com",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def web_root() -> Path:
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "web", here.parents[3] / "web"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    raise FileNotFoundError("The web/ assets are missing from this installation.")
+
+
+async def add_csp(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare`: the CSP goes on the page and its files, not on API answers."""
+    if request.path == "/" or request.path.startswith("/static/"):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Cache-Control"] = "no-cache"
+
+
+def add_static_routes(app: web.Application) -> None:
+    root = web_root()
+    index = root / "index.html"
+
+    async def page(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(index)
+
+    app.router.add_get("/", page)
+    app.router.add_static("/static/", root, follow_symlinks=False, append_version=False)

@@ -1,0 +1,1 @@
+"""Turning the user's provider choice into an Agents SDK model, one request at a time."""

@@ -1,0 +1,1 @@
+"""Non-secret preferences and where the app keeps its files."""
