@@ -37,7 +37,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_config(data_dir: Path, openai_server: tuple[ScriptedOpenAIServer, str]) -> Callable[..., ServerConfig]:
+def make_config(
+    data_dir: Path, openai_server: tuple[ScriptedOpenAIServer, str]
+) -> Callable[..., ServerConfig]:
     _, base_url = openai_server
 
     def make(**overrides: object) -> ServerConfig:

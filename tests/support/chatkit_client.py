@@ -12,7 +12,9 @@ TOKEN = "test-token-0123456789abcdef0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def user_input(text: str, *, model: str | None = None, attachments: list[str] | None = None) -> dict[str, Any]:
+def user_input(
+    text: str, *, model: str | None = None, attachments: list[str] | None = None
+) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if model:
         options["model"] = model
@@ -33,7 +35,9 @@ def parse_sse(raw: str) -> list[dict[str, Any]]:
     return events
 
 
-async def post(client: TestClient, type_: str, params: dict[str, Any] | None = None, **kw: Any) -> ClientResponse:
+async def post(
+    client: TestClient, type_: str, params: dict[str, Any] | None = None, **kw: Any
+) -> ClientResponse:
     body = {"type": type_, "params": params or {}}
     headers = {**AUTH, "Content-Type": "application/json", **kw.pop("headers", {})}
     return await client.post("/chatkit/api", data=json.dumps(body), headers=headers, **kw)
@@ -47,7 +51,9 @@ async def call(client: TestClient, type_: str, params: dict[str, Any] | None = N
     return await resp.json()
 
 
-async def stream(client: TestClient, type_: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+async def stream(
+    client: TestClient, type_: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """A streaming request that must succeed; returns all its events."""
     resp = await post(client, type_, params)
     assert resp.status == 200, await resp.text()
@@ -56,7 +62,11 @@ async def stream(client: TestClient, type_: str, params: dict[str, Any] | None =
 
 
 def assistant_text(events: list[dict[str, Any]]) -> str:
-    done = [e["item"] for e in events if e["type"] == "thread.item.done" and e["item"]["type"] == "assistant_message"]
+    done = [
+        e["item"]
+        for e in events
+        if e["type"] == "thread.item.done" and e["item"]["type"] == "assistant_message"
+    ]
     assert done, f"no finished assistant message in {events}"
     return "".join(part["text"] for part in done[-1]["content"])
 

@@ -15,9 +15,7 @@ PAGE = 200
 class DesktopItemConverter(ThreadItemConverter):
     """Never fails on content the model cannot take yet: it says what was there instead."""
 
-    async def attachment_to_message_content(
-        self, attachment: Attachment
-    ) -> ResponseInputTextParam:
+    async def attachment_to_message_content(self, attachment: Attachment) -> ResponseInputTextParam:
         return ResponseInputTextParam(
             type="input_text",
             text=f"[The user attached {attachment.name!r} ({attachment.mime_type}); "

@@ -43,6 +43,8 @@ class AssistantIdRemapper:
             return ThreadItemRemovedEvent(item_id=self._live.pop(event.item_id)[0])
         return event
 
-    async def wrap(self, events: AsyncIterator[ThreadStreamEvent]) -> AsyncIterator[ThreadStreamEvent]:
+    async def wrap(
+        self, events: AsyncIterator[ThreadStreamEvent]
+    ) -> AsyncIterator[ThreadStreamEvent]:
         async for event in events:
             yield self.remap(event)

@@ -49,7 +49,9 @@ async def serve(config: ServerConfig) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
-        print(f"chatkit-desktop: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
+        print(
+            f"chatkit-desktop: --port must be between 0 and 65535, not {args.port}", file=sys.stderr
+        )
         return 2
     config = config_from_args(args)
     setup_logging(args.log_level, config.paths.log_file)

@@ -10,7 +10,7 @@ from chatkit_desktop.context import LOCAL_USER
 from chatkit_desktop.providers.config import ProviderSettings
 from chatkit_desktop.settings.paths import DataPaths
 
-TOKEN_ENV = "CHATKIT_DESKTOP_TOKEN"
+TOKEN_ENV = "CHATKIT_DESKTOP_TOKEN"  # noqa: S105 - a variable name, not a secret
 MAX_JSON_BYTES = 1024 * 1024
 
 

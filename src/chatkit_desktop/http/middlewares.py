@@ -68,7 +68,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except Exception:
         error_id = secrets.token_hex(6)
-        log.exception("Unexpected error on %s %s (error id %s)", request.method, request.path, error_id)
+        log.exception(
+            "Unexpected error on %s %s (error id %s)", request.method, request.path, error_id
+        )
         return json_error(
             500,
             "internal_error",
@@ -92,9 +94,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise ApiError(403, "forbidden_host", "This server only answers requests for 127.0.0.1.")
     origin = request.headers.get("Origin")
     if origin is not None and origin != f"http://{request.host}":
-        raise ApiError(
-            403, "forbidden_origin", "Requests from other web pages are not accepted."
-        )
+        raise ApiError(403, "forbidden_origin", "Requests from other web pages are not accepted.")
     if request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
         return await handler(request)
     token = request.app[CONFIG].token

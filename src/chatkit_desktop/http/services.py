@@ -56,9 +56,7 @@ class LazyServices:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            raise ApiError(
-                503, "unavailable", f"The chat service could not start: {exc}"
-            ) from exc
+            raise ApiError(503, "unavailable", f"The chat service could not start: {exc}") from exc
 
     async def ready(self) -> Services:
         """Wait for the services, raising their start-up error as is."""
@@ -69,7 +67,7 @@ class LazyServices:
             self._task.cancel()
         try:
             services = await self._task
-        except BaseException:  # noqa: BLE001 - a failed start has nothing to close
+        except BaseException:  # a failed start has nothing to close
             return
         await services.models.aclose()
         await services.store.close()

@@ -37,7 +37,9 @@ class ProviderSettings:
         return self.env.get(self.api_key_env) or None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> ProviderSettings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, **overrides: object
+    ) -> ProviderSettings:
         env = os.environ if env is None else env
         values: dict[str, object] = {"env": env}
         if env.get("CHATKIT_DESKTOP_MODEL"):

@@ -24,4 +24,6 @@ class MetadataOnlyAttachmentStore(AttachmentStore[RequestContext]):
     async def create_attachment(
         self, input: AttachmentCreateParams, context: RequestContext
     ) -> Attachment:
-        raise UploadsNotSupportedError("This version of chatkit-desktop does not accept uploads yet.")
+        raise UploadsNotSupportedError(
+            "This version of chatkit-desktop does not accept uploads yet."
+        )

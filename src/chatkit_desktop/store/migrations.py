@@ -61,7 +61,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
             data TEXT NOT NULL
         );
         CREATE INDEX attachments_by_thread ON attachments(thread_id);
-        """
+        """,
     )
 
 

@@ -127,14 +127,12 @@ class ScriptedOpenAIServer:
 
         async def send(event: dict[str, Any]) -> None:
             event["sequence_number"] = next(seq)
-            await resp.write(
-                f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
-            )
+            await resp.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
 
         base = _response_object(resp_id, model, "in_progress", [], None)
         await send({"type": "response.created", "response": base})
         await send({"type": "response.in_progress", "response": base})
-        message = {
+        message: dict[str, Any] = {
             "id": msg_id,
             "type": "message",
             "role": "assistant",

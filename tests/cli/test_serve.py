@@ -1,0 +1,216 @@
+"""`chatkit-desktop serve` as a user runs it: a real process, real signals, real curl."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import aiohttp
+import pytest
+
+from chatkit_desktop import __version__
+from chatkit_desktop.testing.openai_server import Reply
+from tests.support.chatkit_client import parse_sse, user_input
+from tests.support.processes import serve_env, start_serve
+
+pytestmark = pytest.mark.slow
+
+
+def test_version_flag_prints_the_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "chatkit_desktop", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"chatkit-desktop {__version__}"
+
+
+async def test_ready_line_has_a_fresh_256_bit_token_and_a_loopback_address(tmp_path, openai_server):
+    _, base_url = openai_server
+    tokens = []
+    for run in range(2):
+        served = await start_serve(tmp_path / f"d{run}", serve_env(base_url))
+        try:
+            assert served.ready_line.count("\n") == 1
+            assert served.ready_line.strip().endswith(
+                f"http://127.0.0.1:{served.port}/#token={served.token}"
+            )
+            tokens.append(served.token)
+            # Bound on loopback only: the port does not answer on another local address.
+            with socket.socket() as s:
+                s.settimeout(1)
+                other = socket.gethostbyname(socket.gethostname())
+                if not other.startswith("127."):
+                    assert s.connect_ex((other, served.port)) != 0
+        finally:
+            assert await served.stop(signal.SIGTERM) == 0
+    assert tokens[0] != tokens[1]
+    assert all(len(t) >= 43 for t in tokens)  # 32 random bytes, URL-safe base64
+
+
+async def test_token_can_be_fixed_by_environment(tmp_path, openai_server):
+    _, base_url = openai_server
+    served = await start_serve(
+        tmp_path, serve_env(base_url, {"CHATKIT_DESKTOP_TOKEN": "fixed-for-scripts"})
+    )
+    try:
+        assert served.token == "fixed-for-scripts"
+        async with aiohttp.ClientSession() as http:
+            ok = await http.post(
+                f"{served.base}/chatkit/api",
+                json={"type": "threads.list", "params": {}},
+                headers={"Authorization": "Bearer fixed-for-scripts"},
+            )
+            assert ok.status == 200
+            health = await http.get(f"{served.base}/healthz")
+            assert (await health.json()) == {"status": "ok", "version": __version__}
+    finally:
+        assert await served.stop(signal.SIGINT) == 0
+
+
+@pytest.mark.skipif(
+    shutil.which("curl") is None, reason="curl is installed by scripts/bootstrap test"
+)
+async def test_curl_with_the_printed_token_creates_a_thread_and_streams_an_answer(
+    tmp_path, openai_server
+):
+    scripted, base_url = openai_server
+    scripted.queue(Reply(text="Streaming from a local OpenAI-compatible server", delay_s=0.01))
+    served = await start_serve(tmp_path, serve_env(base_url))
+    try:
+        body = json.dumps(
+            {"type": "threads.create", "params": {"input": user_input("hi from curl")}}
+        )
+        curl = await asyncio.create_subprocess_exec(
+            "curl",
+            "-sS",
+            "-N",
+            "-X",
+            "POST",
+            f"{served.base}/chatkit/api",
+            "-H",
+            f"Authorization: Bearer {served.token}",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            body,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(curl.communicate(), 60)
+        events = parse_sse(out.decode())
+        deltas = [
+            e
+            for e in events
+            if e["type"] == "thread.item.updated"
+            and e["update"]["type"] == "assistant_message.content_part.text_delta"
+        ]
+        assert len(deltas) > 3
+        assert (
+            "".join(d["update"]["delta"] for d in deltas)
+            == "Streaming from a local OpenAI-compatible server"
+        )
+        assert events[0]["type"] == "thread.created"
+    finally:
+        assert await served.stop(signal.SIGTERM) == 0
+
+
+async def test_sigterm_mid_answer_saves_the_partial_answer_and_exits_zero(tmp_path, openai_server):
+    scripted, base_url = openai_server
+    scripted.queue(
+        Reply(text="one two three four five six seven eight nine ten " * 20, delay_s=0.05)
+    )
+    served = await start_serve(tmp_path, serve_env(base_url))
+    seen = []
+    async with aiohttp.ClientSession() as http:
+        resp = await http.post(
+            f"{served.base}/chatkit/api",
+            json={"type": "threads.create", "params": {"input": user_input("count slowly")}},
+            headers={"Authorization": f"Bearer {served.token}"},
+        )
+        assert resp.status == 200
+        async for line in resp.content:
+            if line.startswith(b"data: "):
+                seen.append(json.loads(line[6:]))
+                if sum(e["type"] == "thread.item.updated" for e in seen) >= 5:
+                    break
+        code = await served.stop(signal.SIGTERM)
+    assert code == 0
+    db_path = tmp_path / "chatkit-desktop.sqlite3"
+    assert not (tmp_path / "chatkit-desktop.sqlite3-wal").exists() or (
+        (tmp_path / "chatkit-desktop.sqlite3-wal").stat().st_size == 0
+    ), "database was not closed cleanly"
+    with sqlite3.connect(db_path) as db:
+        rows = [json.loads(r[0]) for r in db.execute("SELECT data FROM items ORDER BY seq")]
+    db.close()
+    kinds = [r["type"] for r in rows]
+    assert kinds[0] == "user_message"
+    assistant = [r for r in rows if r["type"] == "assistant_message"]
+    assert len(assistant) == 1
+    text = assistant[0]["content"][0]["text"]
+    assert text.startswith("one two three")
+    assert len(text) < len("one two three four five six seven eight nine ten " * 20)
+
+
+async def test_log_file_in_data_dir_and_log_level(tmp_path, openai_server):
+    _, base_url = openai_server
+    served = await start_serve(tmp_path, serve_env(base_url), "--log-level", "debug")
+    assert await served.stop(signal.SIGTERM) == 0
+    log = (tmp_path / "logs" / "chatkit-desktop.log").read_text()
+    assert "Serving on http://127.0.0.1:" in log
+    assert "Stopped cleanly" in log
+    assert "DEBUG" in log
+
+
+async def test_database_from_a_newer_version_is_refused_untouched(tmp_path, openai_server):
+    _, base_url = openai_server
+    served = await start_serve(tmp_path, serve_env(base_url))
+    assert await served.stop(signal.SIGTERM) == 0
+    db_path = tmp_path / "chatkit-desktop.sqlite3"
+    with sqlite3.connect(db_path) as db:
+        db.execute("INSERT INTO _migrations VALUES (999, 'm999_future', 'later')")
+    db.close()
+    before = db_path.read_bytes()
+    proc = subprocess.run(
+        [sys.executable, "-m", "chatkit_desktop", "serve", "--data-dir", str(tmp_path)],
+        env=serve_env(base_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "newer version of chatkit-desktop" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""  # never claimed to be ready
+    assert db_path.read_bytes() == before
+
+
+def test_busy_port_is_reported_in_words(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "chatkit_desktop",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode != 0
+    assert "Could not start the server" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,65 @@
+"""Run `chatkit-desktop serve` as a real process and wait for its ready line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+READY = re.compile(r"http://127\.0\.0\.1:(\d+)/#token=(\S+)")
+
+
+@dataclass
+class ServeProcess:
+    proc: asyncio.subprocess.Process
+    port: int
+    token: str
+    ready_line: str
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self, sig: int) -> int:
+        self.proc.send_signal(sig)
+        return await asyncio.wait_for(self.proc.wait(), 30)
+
+    async def stderr(self) -> str:
+        assert self.proc.stderr is not None
+        return (await self.proc.stderr.read()).decode()
+
+
+def serve_env(base_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CHATKIT_DESKTOP_"))}
+    env.update({"OPENAI_API_KEY": "sk-test-process-key", "OPENAI_BASE_URL": base_url})
+    env.update(extra or {})
+    return env
+
+
+async def start_serve(data_dir: Path, env: Mapping[str, str], *args: str) -> ServeProcess:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "chatkit_desktop",
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(data_dir),
+        *args,
+        env=dict(env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+    match = READY.search(line)
+    if match is None:
+        err = (await proc.stderr.read()).decode() if proc.stderr else ""
+        proc.kill()
+        raise AssertionError(f"no ready line; stdout={line!r} stderr={err}")
+    return ServeProcess(proc, int(match.group(1)), match.group(2), line)
