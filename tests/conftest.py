@@ -43,15 +43,16 @@ def make_config(
     _, base_url = openai_server
 
     def make(**overrides: object) -> ServerConfig:
+        provider_values: dict[str, object] = {
+            "base_url": base_url,
+            "env": {"OPENAI_API_KEY": FAKE_KEY},
+            "timeout_s": 5.0,
+            "max_retries": 0,
+        }
         provider_overrides = overrides.pop("providers", {})
         assert isinstance(provider_overrides, dict)
-        providers = ProviderSettings(
-            base_url=base_url,
-            env={"OPENAI_API_KEY": FAKE_KEY},
-            timeout_s=5.0,
-            max_retries=0,
-            **provider_overrides,
-        )
+        provider_values.update(provider_overrides)
+        providers = ProviderSettings(**provider_values)  # type: ignore[arg-type]
         values: dict[str, object] = {
             "paths": DataPaths(data_dir),
             "token": TOKEN,

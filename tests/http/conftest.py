@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,18 +19,10 @@ def make_client(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     make_config: Callable[..., ServerConfig],
 ) -> MakeClient:
-    """`await make_client(providers={...}, **config_overrides)`: another app on a loopback port.
-
-    Provider settings are replaced field by field (the shared `make_config` fixes `env`,
-    `timeout_s` and `base_url`, so they cannot be passed through it).
-    """
+    """`await make_client(providers={...}, **config_overrides)`: another app on a loopback port."""
 
     async def make(*, providers: dict[str, Any] | None = None, **overrides: Any) -> TestClient:
-        config = make_config(**overrides)
-        if providers:
-            config = dataclasses.replace(
-                config, providers=dataclasses.replace(config.providers, **providers)
-            )
+        config = make_config(providers=providers or {}, **overrides)
         return await aiohttp_client(create_app(config), server_kwargs={"host": "127.0.0.1"})
 
     return make

@@ -121,7 +121,9 @@ async def test_threads_list_pages_with_a_cursor_in_both_orders(client):
     assert [t["id"] for t in first["data"]] == [ids[2], ids[1]]
     assert first["has_more"] is True
     assert first["after"] == ids[1]
-    second = await call(client, "threads.list", {"limit": 2, "order": "desc", "after": first["after"]})
+    second = await call(
+        client, "threads.list", {"limit": 2, "order": "desc", "after": first["after"]}
+    )
     assert [t["id"] for t in second["data"]] == [ids[0]]
     assert second["has_more"] is False
 
@@ -187,9 +189,7 @@ async def test_threads_delete_removes_the_thread_and_its_items(client):
     gone, _ = await new_thread(client, "delete me")
     assert await call(client, "threads.delete", {"thread_id": gone}) == {}
 
-    await assert_json_error(
-        await post(client, "threads.get_by_id", {"thread_id": gone}), 404, gone
-    )
+    await assert_json_error(await post(client, "threads.get_by_id", {"thread_id": gone}), 404, gone)
     await assert_json_error(await post(client, "items.list", {"thread_id": gone}), 404, gone)
     listed = await call(client, "threads.list", {})
     assert [t["id"] for t in listed["data"]] == [keep]
@@ -230,7 +230,7 @@ async def test_retry_after_a_non_user_item_is_a_400_and_changes_nothing(client):
 
 async def test_items_feedback_is_stored(client):
     thread_id, _ = await new_thread(client, "Rate this")
-    user, answer = await items_of(client, thread_id)
+    _user, answer = await items_of(client, thread_id)
     result = await call(
         client,
         "items.feedback",

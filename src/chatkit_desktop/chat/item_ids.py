@@ -34,7 +34,8 @@ class AssistantIdRemapper:
         if isinstance(event, ThreadItemUpdatedEvent) and event.item_id in self._live:
             return event.model_copy(update={"item_id": self._live[event.item_id][0]})
         if isinstance(event, ThreadItemDoneEvent) and isinstance(event.item, AssistantMessageItem):
-            ours, started = self._live.pop(event.item.id, (self._new_id(), event.item.created_at))
+            known = self._live.pop(event.item.id, None)
+            ours, started = known if known else (self._new_id(), event.item.created_at)
             # Keep the moment the answer started, so it sorts where the user saw it begin.
             return ThreadItemDoneEvent(
                 item=event.item.model_copy(update={"id": ours, "created_at": started})

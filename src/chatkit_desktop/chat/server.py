@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import openai
 from agents import Agent, RunConfig, Runner
@@ -19,6 +20,8 @@ from chatkit.server import ChatKitServer
 from chatkit.store import AttachmentStore
 from chatkit.types import (
     FeedbackKind,
+    SDKHiddenContextItem,
+    ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadStreamEvent,
     UserMessageItem,
@@ -27,6 +30,7 @@ from chatkit.types import (
 from chatkit_desktop.chat.errors import describe_provider_error
 from chatkit_desktop.chat.history import DesktopItemConverter, load_history
 from chatkit_desktop.chat.item_ids import AssistantIdRemapper
+from chatkit_desktop.chat.partial_answers import PartialAnswers
 from chatkit_desktop.chat.titles import title_from_message
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.providers.config import ProviderConfigError
@@ -101,8 +105,10 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         remapper = AssistantIdRemapper(
             lambda: self.store.generate_item_id("message", thread, context)
         )
+        partial = PartialAnswers()
         try:
             async for event in remapper.wrap(stream_agent_response(agent_context, result)):
+                partial.observe(event)
                 yield event
         except (openai.OpenAIError, ModelBehaviorError) as exc:
             words = describe_provider_error(
@@ -111,12 +117,16 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
                 model=model_name or self.models.settings.model,
             )
             log.warning("Provider error in thread %s: %s", thread.id, words)
+            async for event in self._keep_partial(thread, partial, context):
+                yield event
             raise CustomStreamError(words, allow_retry=True) from exc
         except CustomStreamError:
             raise
         except Exception as exc:
             error_id = secrets.token_hex(4)
             log.exception("Answer failed in thread %s (error id %s)", thread.id, error_id)
+            async for event in self._keep_partial(thread, partial, context):
+                yield event
             raise CustomStreamError(
                 f"The answer failed unexpectedly ({type(exc).__name__}). Retry; the log has "
                 f"details under error id {error_id}.",
@@ -124,6 +134,23 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
             ) from exc
         finally:
             result.cancel()
+
+    async def _keep_partial(
+        self, thread: ThreadMetadata, partial: PartialAnswers, context: RequestContext
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        """Finish (and so store) what was already said, and tell the model it was cut off."""
+        finished = partial.finish()
+        for event in finished:
+            yield event
+        if finished:
+            yield ThreadItemDoneEvent(
+                item=SDKHiddenContextItem(
+                    id=self.store.generate_item_id("sdk_hidden_context", thread, context),
+                    thread_id=thread.id,
+                    created_at=datetime.now(),
+                    content="The previous answer was cut off by an error before it finished.",
+                )
+            )
 
     def _chosen_model(self, message: UserMessageItem | None) -> str | None:
         if message is not None and message.inference_options.model:

@@ -108,11 +108,22 @@ def _late_error(exc: Exception) -> bytes:
     )
 
 
-async def _check_attachments(data: dict[str, Any], services: Any, context: RequestContext) -> None:
-    """Refuse a message naming unknown attachments before a thread is created for it."""
+async def _check_references(data: dict[str, Any], services: Any, context: RequestContext) -> None:
+    """Refuse, as a 404, a streaming request naming something that does not exist.
+
+    The SDK would create the thread before it notices an unknown attachment, and answers a retry
+    after an unknown item with an empty 200 stream.
+    """
+    params = data.get("params")
+    if data["type"] == "threads.retry_after_item":
+        thread_id = params.get("thread_id") if isinstance(params, dict) else None
+        item_id = params.get("item_id") if isinstance(params, dict) else None
+        if isinstance(thread_id, str) and isinstance(item_id, str):
+            await services.store.load_thread(thread_id, context)
+            await services.store.load_item(thread_id, item_id, context)
+        return
     if data["type"] not in ("threads.create", "threads.add_user_message"):
         return
-    params = data.get("params")
     user_input = params.get("input") if isinstance(params, dict) else None
     ids = user_input.get("attachments") if isinstance(user_input, dict) else None
     if not isinstance(ids, list):
@@ -133,10 +144,13 @@ async def chatkit_endpoint(request: web.Request) -> web.StreamResponse:
     from chatkit.server import StreamingResult
 
     try:
-        await _check_attachments(data, services, context)
+        await _check_references(data, services, context)
         result = await services.chat.process(body, context)
     except Exception as exc:
-        raise map_exception(exc, kind) from exc
+        mapped = map_exception(exc, kind)
+        if mapped is exc:
+            raise  # unexpected: the error middleware logs it and answers 500
+        raise mapped from exc
 
     if isinstance(result, StreamingResult):
         return await stream_sse(

@@ -63,8 +63,9 @@ class LazyServices:
         return await asyncio.shield(self._task)
 
     async def close(self) -> None:
-        if not self._task.done():
-            self._task.cancel()
+        # Wait for a build still in flight rather than cancel it: a cancel landing inside
+        # `aiosqlite.connect` leaks the connection and its thread (which then fails on the closed
+        # loop), and the imports run in a thread that cannot be stopped anyway.
         try:
             services = await self._task
         except BaseException:  # a failed start has nothing to close

@@ -6,6 +6,7 @@ checkout they are the repository's top-level `web/`.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from aiohttp import web
@@ -51,5 +52,26 @@ def add_static_routes(app: web.Application) -> None:
     async def page(request: web.Request) -> web.FileResponse:
         return web.FileResponse(index)
 
+    async def static_file(request: web.Request) -> web.FileResponse:
+        # Not `add_static`: its FileResponse answers a missing file with a bare 404 of its own,
+        # past the middleware that gives every failure the JSON shape.
+        path = await asyncio.to_thread(_file_under, root, request.match_info["filename"])
+        if path is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
     app.router.add_get("/", page)
-    app.router.add_static("/static/", root, follow_symlinks=False, append_version=False)
+    app.router.add_get("/static/{filename:.+}", static_file)
+
+
+def _file_under(root: Path, filename: str) -> Path | None:
+    """The regular file `filename` names inside `root`, or None (symlinks may not leave it)."""
+    try:
+        if Path(filename).is_absolute():
+            return None
+        path = (root / filename).resolve()
+        if not path.is_relative_to(root.resolve()) or not path.is_file():
+            return None
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        return None
+    return path

@@ -11,6 +11,7 @@ from chatkit.store import AttachmentStore
 from chatkit.types import Attachment, AttachmentCreateParams
 
 from chatkit_desktop.context import RequestContext
+from chatkit_desktop.store.ids import new_id
 
 
 class UploadsNotSupportedError(NotImplementedError):
@@ -27,3 +28,7 @@ class MetadataOnlyAttachmentStore(AttachmentStore[RequestContext]):
         raise UploadsNotSupportedError(
             "This version of chatkit-desktop does not accept uploads yet."
         )
+
+    def generate_attachment_id(self, mime_type: str, context: RequestContext) -> str:
+        # The SDK's default carries 32 random bits; ours are as long as every other id (`ids`).
+        return new_id("attachment")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ import aiosqlite
 from chatkit_desktop.store.errors import SchemaTooNewError
 
 log = logging.getLogger(__name__)
+
+_LOCK_TIMEOUT_S = 10.0
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -100,11 +103,13 @@ def _backup_path(path: Path, version: int) -> Path:
 def migrate(path: Path, target: int | None = None) -> int:
     """Bring the database at `path` up to `target` (default: latest); return the new version.
 
-    Synchronous on purpose: it runs once at start-up, in a worker thread.
+    Synchronous on purpose: it runs once at start-up, in a worker thread. Safe when two
+    processes start on the same file at once (the app and the CLI): the version is re-read
+    under the write lock, so only one of them migrates and the other finds the work done.
+    All pending migrations run in one transaction: a failure leaves the previous version.
     """
     target = LATEST_VERSION if target is None else target
-    existed = path.exists() and path.stat().st_size > 0
-    if existed:
+    if path.exists() and path.stat().st_size > 0:
         # Read the version without changing a byte: no WAL switch, no writes.
         with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as probe:
             current = _applied_version(probe)
@@ -113,41 +118,75 @@ def migrate(path: Path, target: int | None = None) -> int:
             raise SchemaTooNewError(str(path), current, LATEST_VERSION)
         if current >= target:
             return current
-    else:
-        current = 0
 
-    db = sqlite3.connect(path, isolation_level=None)
+    db = sqlite3.connect(path, isolation_level=None, timeout=_LOCK_TIMEOUT_S)
     try:
-        db.execute("PRAGMA journal_mode = WAL")
-        if existed and current > 0:
-            backup = _backup_path(path, current)
-            with sqlite3.connect(backup) as copy:
-                db.backup(copy)
-            copy.close()
-            log.info("Backed up %s to %s before migrating", path, backup)
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        for version, (name, fn) in enumerate(MIGRATIONS[:target], start=1):
-            if version <= current:
-                continue
-            db.execute("BEGIN IMMEDIATE")
-            try:
+        _use_wal(db)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = _applied_version(db)
+            if current > LATEST_VERSION:
+                raise SchemaTooNewError(str(path), current, LATEST_VERSION)
+            if current >= target:
+                db.execute("ROLLBACK")
+                return current
+            if current > 0:
+                _back_up(path, current)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            applied = []
+            for version, (name, fn) in enumerate(MIGRATIONS[:target], start=1):
+                if version <= current:
+                    continue
                 fn(db)
                 db.execute(
                     "INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, datetime.now(UTC).isoformat()),
                 )
-                db.execute("COMMIT")
-            except BaseException:
+                applied.append((version, name))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
                 db.execute("ROLLBACK")
-                raise
+            raise
+        for version, name in applied:
             log.info("Applied migration %d (%s) to %s", version, name, path)
-            current = version
+        return applied[-1][0] if applied else current
     finally:
         db.close()
-    return current
+
+
+def _back_up(path: Path, version: int) -> None:
+    """Copy the database as it stands, while the caller holds the write lock (so nobody can
+    change it meanwhile). SQLite refuses to back up from the connection holding that lock, so
+    the copy is read through a second connection, which WAL lets run beside the writer."""
+    backup = _backup_path(path, version)
+    source = sqlite3.connect(path, timeout=_LOCK_TIMEOUT_S)
+    try:
+        copy = sqlite3.connect(backup)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    log.info("Backed up %s to %s before migrating", path, backup)
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying while another process holds the file (the switch needs it alone,
+    and SQLite answers "locked" at once rather than waiting when that could deadlock)."""
+    deadline = time.monotonic() + _LOCK_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 async def read_version(db: aiosqlite.Connection) -> int:

@@ -288,8 +288,16 @@ class SQLiteStore(Store[RequestContext]):
     async def load_feedback(
         self, thread_id: str, context: RequestContext
     ) -> dict[str, FeedbackKind]:
+        # Like `load_thread_items`: a thread that is missing (or someone else's) is not found,
+        # rather than looking like a thread nobody rated.
+        owner = await self._fetchone(
+            "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
+        )
+        if owner is None:
+            raise NotFoundError(f"Thread {thread_id} not found")
         rows = await self._fetchall(
-            "SELECT items.id, items.feedback FROM items JOIN threads ON threads.id = items.thread_id "
+            "SELECT items.id, items.feedback FROM items "
+            "JOIN threads ON threads.id = items.thread_id "
             "WHERE items.thread_id = ? AND threads.user_id = ? AND items.feedback IS NOT NULL",
             (thread_id, context.user_id),
         )
