@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,52 +20,27 @@ from chatkit_desktop.store.sqlite_store import SQLiteStore
 from chatkit_desktop.testing.openai_server import Reply, ScriptedOpenAIServer
 from tests.store.helpers import text_of
 from tests.support.chatkit_client import user_input
+from tests.support.processes import serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "crash-test-token-0123456789abcdef"
-READY = re.compile(r"http://127\.0\.0\.1:(\d+)/#token=(\S+)")
 
 
 @asynccontextmanager
 async def running_server(
     data_dir: Path, base_url: str, log: Path
 ) -> AsyncIterator[tuple[Any, int]]:
-    env = {
-        **os.environ,
-        "CHATKIT_DESKTOP_TOKEN": TOKEN,
-        "OPENAI_API_KEY": "sk-test-crash-0000000000000000",
-        "OPENAI_BASE_URL": base_url,
-    }
-    env.pop("CHATKIT_DESKTOP_BASE_URL", None)
+    env = serve_env(base_url, {"CHATKIT_DESKTOP_TOKEN": TOKEN})
     with log.open("ab") as stderr:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "chatkit_desktop",
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-        )
+        served = await start_serve(data_dir, env, stderr=stderr)
     try:
-        assert proc.stdout is not None
-        async with asyncio.timeout(60):
-            while True:
-                line = (await proc.stdout.readline()).decode()
-                assert line, f"server exited before it was ready; see {log}:\n{log.read_text()}"
-                if match := READY.search(line):
-                    break
-        assert match.group(2) == TOKEN
-        yield proc, int(match.group(1))
+        assert served.token == TOKEN
+        yield served.proc, served.port
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        if served.proc.returncode is None:
+            served.proc.kill()
+            await served.proc.wait()
 
 
 async def send_and_kill(proc: Any, port: int, text: str, deltas_before_kill: int) -> None:

@@ -6,9 +6,11 @@ import asyncio
 import os
 import re
 import sys
+from asyncio.subprocess import PIPE
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 READY = re.compile(r"http://127\.0\.0\.1:(\d+)/#token=(\S+)")
 
@@ -40,7 +42,10 @@ def serve_env(base_url: str, extra: Mapping[str, str] | None = None) -> dict[str
     return env
 
 
-async def start_serve(data_dir: Path, env: Mapping[str, str], *args: str) -> ServeProcess:
+async def start_serve(
+    data_dir: Path, env: Mapping[str, str], *args: str, stderr: int | IO[bytes] = PIPE
+) -> ServeProcess:
+    """Start `python -m chatkit_desktop serve` and wait (60 s at most) for its ready line."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -52,14 +57,19 @@ async def start_serve(data_dir: Path, env: Mapping[str, str], *args: str) -> Ser
         str(data_dir),
         *args,
         env=dict(env),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stdout=PIPE,
+        stderr=stderr,
     )
     assert proc.stdout is not None
-    line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+    try:
+        async with asyncio.timeout(60):
+            line = (await proc.stdout.readline()).decode()
+    except TimeoutError:
+        line = ""
     match = READY.search(line)
     if match is None:
-        err = (await proc.stderr.read()).decode() if proc.stderr else ""
-        proc.kill()
+        err = (await proc.stderr.read()).decode() if proc.stderr else "(stderr went to a file)"
+        if proc.returncode is None:
+            proc.kill()
         raise AssertionError(f"no ready line; stdout={line!r} stderr={err}")
     return ServeProcess(proc, int(match.group(1)), match.group(2), line)

@@ -115,6 +115,37 @@ class SQLiteStore(Store[RequestContext]):
         async with self._reader.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def _cursor(self, sql: str, params: tuple[Any, ...], missing: str) -> tuple[int, int]:
+        """The (created_us, seq) position of a pagination cursor; NotFoundError if unknown."""
+        row = await self._fetchone(sql, params)
+        if row is None:
+            raise NotFoundError(missing)
+        return int(row[0]), int(row[1])
+
+    async def _keyset_page(
+        self,
+        table: Literal["threads", "items"],
+        where: str,
+        params: tuple[Any, ...],
+        cursor: tuple[int, int] | None,
+        order: str,
+        limit: int,
+    ) -> tuple[list[str], bool]:
+        """One page of JSON rows ordered by (created_us, seq), strictly after `cursor`.
+
+        Keyset pagination: the cost does not grow with how deep the page is.
+        """
+        direction = _order(order)
+        if cursor is not None:
+            where += f" AND (created_us, seq) {'>' if direction == 'ASC' else '<'} (?, ?)"
+            params += cursor
+        rows = await self._fetchall(
+            f"SELECT data FROM {table} WHERE {where} "  # noqa: S608 - fixed fragments only
+            f"ORDER BY created_us {direction}, seq {direction} LIMIT ?",
+            (*params, limit + 1),
+        )
+        return [row[0] for row in rows[:limit]], len(rows) > limit
+
     # ids ----------------------------------------------------------------------------------
 
     def generate_thread_id(self, context: RequestContext) -> str:
@@ -150,25 +181,17 @@ class SQLiteStore(Store[RequestContext]):
     async def load_threads(
         self, limit: int, after: str | None, order: str, context: RequestContext
     ) -> Page[ThreadMetadata]:
-        direction = _order(order)
-        params: tuple[Any, ...] = (context.user_id,)
-        where = "user_id = ?"
+        cursor = None
         if after is not None:
-            cursor = await self._fetchone(
+            cursor = await self._cursor(
                 "SELECT created_us, seq FROM threads WHERE id = ? AND user_id = ?",
                 (after, context.user_id),
+                f"Thread {after} not found",
             )
-            if cursor is None:
-                raise NotFoundError(f"Thread {after} not found")
-            where += f" AND (created_us, seq) {'>' if direction == 'ASC' else '<'} (?, ?)"
-            params += (cursor[0], cursor[1])
-        rows = await self._fetchall(
-            f"SELECT data FROM threads WHERE {where} "  # noqa: S608 - fixed fragments only
-            f"ORDER BY created_us {direction}, seq {direction} LIMIT ?",
-            (*params, limit + 1),
+        rows, has_more = await self._keyset_page(
+            "threads", "user_id = ?", (context.user_id,), cursor, order, limit
         )
-        threads = [ThreadMetadata.model_validate_json(row[0]) for row in rows[:limit]]
-        has_more = len(rows) > limit
+        threads = [ThreadMetadata.model_validate_json(row) for row in rows]
         return Page(data=threads, has_more=has_more, after=threads[-1].id if has_more else None)
 
     async def delete_thread(self, thread_id: str, context: RequestContext) -> None:
@@ -188,30 +211,22 @@ class SQLiteStore(Store[RequestContext]):
         order: str,
         context: RequestContext,
     ) -> Page[ThreadItem]:
-        direction = _order(order)
         owner = await self._fetchone(
             "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
         )
         if owner is None:
             raise NotFoundError(f"Thread {thread_id} not found")
-        where = "thread_id = ?"
-        params: tuple[Any, ...] = (thread_id,)
+        cursor = None
         if after is not None:
-            cursor = await self._fetchone(
+            cursor = await self._cursor(
                 "SELECT created_us, seq FROM items WHERE thread_id = ? AND id = ?",
                 (thread_id, after),
+                f"Item {after} not found in thread {thread_id}",
             )
-            if cursor is None:
-                raise NotFoundError(f"Item {after} not found in thread {thread_id}")
-            where += f" AND (created_us, seq) {'>' if direction == 'ASC' else '<'} (?, ?)"
-            params += (cursor[0], cursor[1])
-        rows = await self._fetchall(
-            f"SELECT data FROM items WHERE {where} "  # noqa: S608 - fixed fragments only
-            f"ORDER BY created_us {direction}, seq {direction} LIMIT ?",
-            (*params, limit + 1),
+        rows, has_more = await self._keyset_page(
+            "items", "thread_id = ?", (thread_id,), cursor, order, limit
         )
-        items = [_ITEM.validate_json(row[0]) for row in rows[:limit]]
-        has_more = len(rows) > limit
+        items = [_ITEM.validate_json(row) for row in rows]
         return Page(data=items, has_more=has_more, after=items[-1].id if has_more else None)
 
     async def add_thread_item(
