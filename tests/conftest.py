@@ -3,8 +3,9 @@ app itself on a real loopback port, with its data in a temporary directory."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -57,6 +58,11 @@ def make_config(
             "paths": DataPaths(data_dir),
             "token": TOKEN,
             "providers": providers,
+            # Keys come from `env` here; the vault's own tests use a real Secret Service.
+            "use_keyring": False,
+            # Title calls would take a scripted reply meant for the next turn; tests of titles
+            # turn them on.
+            "generate_titles": False,
         }
         values.update(overrides)
         return ServerConfig(**values)  # type: ignore[arg-type]
@@ -71,3 +77,17 @@ async def client(
     """The app on a real loopback port (handler_cancellation on, as in production)."""
     app = create_app(make_config())
     return await aiohttp_client(app, server_kwargs={"host": "127.0.0.1"})  # type: ignore[no-any-return, operator]
+
+
+@pytest.fixture
+def make_client(
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    make_config: Callable[..., ServerConfig],
+) -> Callable[..., Awaitable[TestClient]]:
+    """`await make_client(providers={...}, **config_overrides)`: another app on a loopback port."""
+
+    async def make(*, providers: dict[str, Any] | None = None, **overrides: Any) -> TestClient:
+        config = make_config(providers=providers or {}, **overrides)
+        return await aiohttp_client(create_app(config), server_kwargs={"host": "127.0.0.1"})
+
+    return make

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from chatkit_desktop.http.keys import SERVICES
-from tests.http.helpers import assert_json_error, new_thread
+from tests.support.assertions import assert_json_error, new_thread
 from tests.support.chatkit_client import AUTH, call, post, user_input
 
 JSON = {**AUTH, "Content-Type": "application/json"}

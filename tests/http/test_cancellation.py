@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from chatkit_desktop.testing.openai_server import Reply
-from tests.http.helpers import eventually, items_of, text_of
+from tests.support.assertions import eventually, items_of, text_of
 from tests.support.chatkit_client import assistant_text, post, stream, user_input
 
 LONG = " ".join(f"word{n}" for n in range(40))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from yarl import URL
 
 from chatkit_desktop import __version__
-from tests.http.helpers import assert_json_error, new_thread
+from tests.support.assertions import assert_json_error, new_thread
 from tests.support.chatkit_client import post, user_input
 
 

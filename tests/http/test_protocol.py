@@ -9,7 +9,7 @@ from chatkit.types import InferenceOptions, UserMessageItem, UserMessageTextCont
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.http.keys import SERVICES
 from chatkit_desktop.testing.openai_server import Reply
-from tests.http.helpers import (
+from tests.support.assertions import (
     assert_json_error,
     error_events,
     items_of,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chatkit_desktop.testing.openai_server import Reply
-from tests.http.helpers import error_events, items_of, new_thread, text_of
+from tests.support.assertions import error_events, items_of, new_thread, text_of
 from tests.support.chatkit_client import assistant_text, stream, thread_id_of, user_input
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.http.helpers import assert_json_error
+from tests.support.assertions import assert_json_error
 from tests.support.chatkit_client import AUTH, TOKEN
 
 LIST = json.dumps({"type": "threads.list", "params": {}})

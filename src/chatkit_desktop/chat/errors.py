@@ -5,14 +5,21 @@ from __future__ import annotations
 import openai
 from agents.exceptions import ModelBehaviorError
 
+from chatkit_desktop.providers.catalog import ProviderInfo
 
-def describe_provider_error(exc: BaseException, *, base_url: str, model: str) -> str:
+
+def describe_provider_error(
+    exc: BaseException, *, base_url: str, model: str, provider: ProviderInfo | None = None
+) -> str:
     """What happened and what to do about it, for one failed request to the model provider."""
     where = f"the model server at {base_url}"
+    key_hint = (
+        f"the key in Settings or {provider.key_env}" if provider else "the key (OPENAI_API_KEY)"
+    )
     if isinstance(exc, openai.AuthenticationError):
         return (
             f"The API key was rejected by {where} (401 Unauthorized). "
-            "Check the key (OPENAI_API_KEY) and send the message again."
+            f"Check {key_hint} and send the message again."
         )
     if isinstance(exc, openai.PermissionDeniedError):
         return (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from chatkit.agents import ThreadItemConverter
 from chatkit.store import Store
-from chatkit.types import Attachment, ThreadItem, UserMessageTagContent
-from openai.types.responses import ResponseInputTextParam
+from agents import TResponseInputItem
+from chatkit.types import AssistantMessageItem, Attachment, ThreadItem, UserMessageTagContent
+from openai.types.responses import EasyInputMessageParam, ResponseInputTextParam
 
 from chatkit_desktop.context import RequestContext
 
@@ -21,6 +22,15 @@ class DesktopItemConverter(ThreadItemConverter):
             text=f"[The user attached {attachment.name!r} ({attachment.mime_type}); "
             "its content is not available to you.]",
         )
+
+    async def assistant_message_to_input(
+        self, item: AssistantMessageItem
+    ) -> TResponseInputItem | list[TResponseInputItem] | None:
+        # The SDK sends earlier answers as `output_text` parts, which the Agents SDK's Chat
+        # Completions converter rejects ("Unknown content") on turn 2 with Gemini and local
+        # servers. Plain text is accepted by both APIs.
+        text = "".join(part.text for part in item.content)
+        return EasyInputMessageParam(type="message", role="assistant", content=text)
 
     async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputTextParam:
         return ResponseInputTextParam(type="input_text", text=f"@{tag.text}: {tag.data}")

@@ -6,9 +6,10 @@ reasoning: which model, what history, what title, and provider errors in words.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import openai
@@ -19,6 +20,7 @@ from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer
 from chatkit.store import AttachmentStore
 from chatkit.types import (
+    AssistantMessageItem,
     FeedbackKind,
     SDKHiddenContextItem,
     ThreadItemDoneEvent,
@@ -31,10 +33,13 @@ from chatkit_desktop.chat.errors import describe_provider_error
 from chatkit_desktop.chat.history import DesktopItemConverter, load_history
 from chatkit_desktop.chat.item_ids import AssistantIdRemapper
 from chatkit_desktop.chat.partial_answers import PartialAnswers
-from chatkit_desktop.chat.titles import title_from_message
+from chatkit_desktop.chat.title_generation import generate_title
+from chatkit_desktop.chat.titles import message_text, title_from_message
+from chatkit_desktop.chat.tools import TOOLS
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.providers.config import ProviderConfigError
 from chatkit_desktop.providers.factory import ModelFactory
+from chatkit_desktop.settings.preferences import Preferences
 from chatkit_desktop.store.attachment_bytes import MetadataOnlyAttachmentStore
 from chatkit_desktop.store.sqlite_store import SQLiteStore
 
@@ -52,16 +57,31 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         store: SQLiteStore,
         models: ModelFactory,
         *,
+        preferences: Callable[[], Preferences] = Preferences,
         attachment_store: AttachmentStore[RequestContext] | None = None,
         instructions: str = DEFAULT_INSTRUCTIONS,
         tracing: bool = False,
+        generate_titles: bool | None = None,
     ) -> None:
         super().__init__(store, attachment_store or MetadataOnlyAttachmentStore())
         self.sqlite = store
         self.models = models
+        self.preferences = preferences
         self.instructions = instructions
-        self.tracing = tracing
+        self._tracing_flag = tracing
+        self._titles_flag = generate_titles
         self.converter = DesktopItemConverter()
+
+    @property
+    def tracing(self) -> bool:
+        """Opted in on the command line or in Settings; off otherwise."""
+        return self._tracing_flag or self.preferences().tracing
+
+    @property
+    def generate_titles(self) -> bool:
+        if self._titles_flag is not None:
+            return self._titles_flag
+        return self.preferences().generate_titles
 
     async def add_feedback(
         self,
@@ -78,20 +98,23 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         input_user_message: UserMessageItem | None,
         context: RequestContext,
     ) -> AsyncIterator[ThreadStreamEvent]:
+        first_title: str | None = None
         if input_user_message is not None and not thread.title:
             # The SDK notices the change and saves it, emitting `thread.updated`.
-            thread.title = title_from_message(input_user_message)
+            first_title = thread.title = title_from_message(input_user_message)
 
         model_name = self._chosen_model(input_user_message)
         try:
-            model = self.models.create_model(model_name)
+            # In a worker thread: the key may come from the OS keyring over D-Bus.
+            chosen = await asyncio.to_thread(self.models.create_model, model_name)
         except ProviderConfigError as exc:
             raise CustomStreamError(str(exc), allow_retry=True) from exc
+        target = chosen.target
 
         history = await load_history(self.store, thread.id, context)
         agent_input = await self.converter.to_agent_input(history)
         agent = Agent[AgentContext[RequestContext]](
-            name="Assistant", instructions=self.instructions, model=model
+            name="Assistant", instructions=self.instructions, model=chosen.model, tools=TOOLS
         )
         agent_context = AgentContext[RequestContext](
             thread=thread, store=self.store, request_context=context
@@ -106,15 +129,18 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
             lambda: self.store.generate_item_id("message", thread, context)
         )
         partial = PartialAnswers()
+        answer: list[str] = []
         try:
             async for event in remapper.wrap(stream_agent_response(agent_context, result)):
                 partial.observe(event)
                 yield event
+                if isinstance(event, ThreadItemDoneEvent) and isinstance(
+                    event.item, AssistantMessageItem
+                ):
+                    answer.extend(part.text for part in event.item.content)
         except (openai.OpenAIError, ModelBehaviorError) as exc:
             words = describe_provider_error(
-                exc,
-                base_url=self.models.settings.effective_base_url,
-                model=model_name or self.models.settings.model,
+                exc, base_url=target.base_url, model=target.model, provider=target.info
             )
             log.warning("Provider error in thread %s: %s", thread.id, words)
             async for event in self._keep_partial(thread, partial, context):
@@ -134,6 +160,17 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
             ) from exc
         finally:
             result.cancel()
+
+        if first_title is not None and input_user_message is not None and self.generate_titles:
+            better = await generate_title(
+                chosen.model,
+                message_text(input_user_message),
+                "".join(answer),
+                tracing=self.tracing,
+            )
+            # Unless the user renamed the thread meanwhile; the SDK saves and announces it.
+            if better and thread.title == first_title:
+                thread.title = better
 
     async def _keep_partial(
         self, thread: ThreadMetadata, partial: PartialAnswers, context: RequestContext

@@ -10,14 +10,18 @@ from chatkit.types import UserMessageItem, UserMessageTagContent, UserMessageTex
 MAX_TITLE = 60
 
 
-def title_from_message(message: UserMessageItem) -> str | None:
+def message_text(message: UserMessageItem) -> str:
     parts: list[str] = []
     for part in message.content:
         if isinstance(part, UserMessageTextContent):
             parts.append(part.text)
         elif isinstance(part, UserMessageTagContent):
             parts.append(f"@{part.text}")
-    text = " ".join(" ".join(parts).split())
+    return " ".join(parts)
+
+
+def title_from_message(message: UserMessageItem) -> str | None:
+    text = " ".join(message_text(message).split())
     if not text:
         return None
     if len(text) <= MAX_TITLE:

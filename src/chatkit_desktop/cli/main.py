@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chatkit_desktop import __version__
+from chatkit_desktop.cli.doctor import add_doctor_parser
 from chatkit_desktop.logs import LEVELS
+from chatkit_desktop.providers.catalog import PROVIDERS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,17 +43,32 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=0, help="port on 127.0.0.1 (default 0: pick a free one)"
     )
-    serve.add_argument("--model", default=None, help="model name (env CHATKIT_DESKTOP_MODEL)")
+    serve.add_argument(
+        "--provider",
+        choices=list(PROVIDERS),
+        default=None,
+        help="answer with this provider (env CHATKIT_DESKTOP_PROVIDER; default: from Settings)",
+    )
+    serve.add_argument(
+        "--model", default=None, help="model for that provider (env CHATKIT_DESKTOP_MODEL)"
+    )
     serve.add_argument(
         "--base-url",
         default=None,
-        help="OpenAI-compatible base URL (env CHATKIT_DESKTOP_BASE_URL or OPENAI_BASE_URL)",
+        help="the provider's base URL, e.g. http://localhost:11434/v1 (env CHATKIT_DESKTOP_BASE_URL)",
     )
     serve.add_argument(
         "--tracing",
         action="store_true",
         help="send Agents SDK traces to OpenAI (off unless asked; env CHATKIT_DESKTOP_TRACING=1)",
     )
+    add_doctor_parser(sub, [common])
+    try:
+        from chatkit_desktop.cli.keys import add_keys_parser
+    except ImportError:  # pragma: no cover - only while the vault is being built
+        pass
+    else:
+        add_keys_parser(sub, [common])
     return parser
 
 
@@ -65,5 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from chatkit_desktop.cli.serve import run_serve
 
         return run_serve(args)
+    if args.command == "doctor":
+        from chatkit_desktop.cli.doctor import run_doctor
+
+        return run_doctor(args)
+    if args.command == "keys":
+        from chatkit_desktop.cli.keys import run_keys
+
+        return run_keys(args)
     parser.error(f"unknown command {args.command!r}")
     return 2

@@ -11,8 +11,10 @@ import sys
 
 from chatkit_desktop.http.config import ServerConfig, new_token
 from chatkit_desktop.logs import setup_logging, stop_logging
+from chatkit_desktop.providers.catalog import PROVIDERS
 from chatkit_desktop.providers.config import ProviderSettings
 from chatkit_desktop.settings.paths import DataPaths, default_data_dir
+from chatkit_desktop.settings.preferences import check_base_url
 from chatkit_desktop.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,26 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         paths=paths,
         token=new_token(),
         port=args.port,
-        providers=ProviderSettings.from_env(model=args.model, base_url=args.base_url),
+        providers=ProviderSettings.from_env(
+            provider=args.provider, model=args.model, base_url=args.base_url
+        ),
         tracing=tracing,
     )
+
+
+def _check_overrides(config: ServerConfig) -> str | None:
+    """Wrong values from flags or the environment are refused before anything starts."""
+    chosen = config.providers
+    if chosen.provider is not None and chosen.provider not in PROVIDERS:
+        return (
+            f"unknown provider {chosen.provider!r} (from CHATKIT_DESKTOP_PROVIDER); "
+            f"choose one of: {', '.join(PROVIDERS)}"
+        )
+    try:
+        check_base_url(chosen.base_url)
+    except ValueError as exc:
+        return f"the base URL {chosen.base_url!r} {exc}"
+    return None
 
 
 async def serve(config: ServerConfig) -> int:
@@ -54,6 +73,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 2
     config = config_from_args(args)
+    problem = _check_overrides(config)
+    if problem:
+        print(f"chatkit-desktop: {problem}", file=sys.stderr)
+        return 2
     setup_logging(args.log_level, config.paths.log_file)
     try:
         return asyncio.run(serve(config))

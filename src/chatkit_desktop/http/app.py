@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -11,11 +12,15 @@ from chatkit_desktop.http import middlewares
 from chatkit_desktop.http.chatkit_api import chatkit_endpoint
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.health import healthz
-from chatkit_desktop.http.keys import CONFIG, SERVICES, STREAMS
+from chatkit_desktop.http.keys import CONFIG, PREFERENCES, SERVICES, STREAMS
 from chatkit_desktop.http.services import LazyServices
+from chatkit_desktop.http.settings_api import add_settings_routes
 from chatkit_desktop.http.sse import cancel_streams
 from chatkit_desktop.http.static import add_csp, add_static_routes
+from chatkit_desktop.settings.preferences import PreferencesFile
 from chatkit_desktop.store.migrations import migrate
+
+log = logging.getLogger(__name__)
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -23,7 +28,11 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     # Fail before the server says it is ready: a database from a newer version is refused here.
     await asyncio.to_thread(config.paths.root.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(migrate, config.paths.database)
-    services = LazyServices(config)
+    preferences = await asyncio.to_thread(PreferencesFile.load, config.paths.settings)
+    if preferences.error:
+        log.warning("%s Using default settings until it is fixed.", preferences.error)
+    app[PREFERENCES] = preferences
+    services = LazyServices(config, preferences)
     app[SERVICES] = services
     yield
     await services.close()
@@ -46,5 +55,6 @@ def create_app(config: ServerConfig) -> web.Application:
     app.on_response_prepare.append(add_csp)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/chatkit/api", chatkit_endpoint)
+    add_settings_routes(app)
     add_static_routes(app)
     return app

@@ -28,5 +28,10 @@ class ServerConfig:
     user_id: str = LOCAL_USER
     providers: ProviderSettings = field(default_factory=ProviderSettings)
     tracing: bool = False
+    # Tests and headless tools can keep the OS keyring out (keys then come from the environment
+    # or session memory only).
+    use_keyring: bool = True
+    # None: follow the user's setting (on by default).
+    generate_titles: bool | None = None
     max_json_bytes: int = MAX_JSON_BYTES
     shutdown_timeout_s: float = 5.0

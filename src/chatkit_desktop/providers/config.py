@@ -1,4 +1,5 @@
-"""What a provider needs to answer: which service, which model, where, and with which key.
+"""Which provider, model and server answer a request: preferences, then command line and
+environment overrides, then the provider's defaults.
 
 Deliberately free of SDK imports so the command line can build it before the SDKs load.
 """
@@ -9,8 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
-OPENAI_DEFAULT_MODEL = "gpt-4.1-mini"
+from chatkit_desktop.providers.catalog import ProviderInfo, provider_info
+from chatkit_desktop.settings.preferences import Preferences
 
 
 class ProviderConfigError(Exception):
@@ -19,22 +20,18 @@ class ProviderConfigError(Exception):
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    provider: str = "openai"
-    model: str = OPENAI_DEFAULT_MODEL
+    """Run-time knobs: overrides from the command line or environment, and client behaviour.
+
+    `provider`, `model` and `base_url` override the preferences for the active provider only;
+    `env` is where API keys may come from (read per request, never copied anywhere).
+    """
+
+    provider: str | None = None
+    model: str | None = None
     base_url: str | None = None
-    # Read on every request (never copied into settings files or logs); `repr=False` keeps it
-    # out of any accidental debug print of the settings.
-    api_key_env: str = "OPENAI_API_KEY"
     timeout_s: float = 60.0
     max_retries: int = 2
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False, compare=False)
-
-    @property
-    def effective_base_url(self) -> str:
-        return self.base_url or self.env.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL
-
-    def api_key(self) -> str | None:
-        return self.env.get(self.api_key_env) or None
 
     @classmethod
     def from_env(
@@ -42,11 +39,48 @@ class ProviderSettings:
     ) -> ProviderSettings:
         env = os.environ if env is None else env
         values: dict[str, object] = {"env": env}
-        if env.get("CHATKIT_DESKTOP_MODEL"):
-            values["model"] = env["CHATKIT_DESKTOP_MODEL"]
-        if env.get("CHATKIT_DESKTOP_BASE_URL"):
-            values["base_url"] = env["CHATKIT_DESKTOP_BASE_URL"]
+        for name, key in (
+            ("provider", "CHATKIT_DESKTOP_PROVIDER"),
+            ("model", "CHATKIT_DESKTOP_MODEL"),
+            ("base_url", "CHATKIT_DESKTOP_BASE_URL"),
+        ):
+            if env.get(key):
+                values[name] = env[key]
         if env.get("CHATKIT_DESKTOP_TIMEOUT"):
             values["timeout_s"] = float(env["CHATKIT_DESKTOP_TIMEOUT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ResolvedProvider:
+    info: ProviderInfo
+    model: str
+    base_url: str
+
+
+def active_provider(settings: ProviderSettings, preferences: Preferences) -> str:
+    return settings.provider or preferences.provider
+
+
+def resolve(
+    settings: ProviderSettings,
+    preferences: Preferences,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+) -> ResolvedProvider:
+    """Where a request goes. `provider` defaults to the active one; `model` is the message's."""
+    active = active_provider(settings, preferences)
+    chosen = provider or active
+    info = provider_info(chosen)
+    mine = preferences.for_provider(chosen)
+    overridden = chosen == active
+    base_url = (
+        (settings.base_url if overridden else None)
+        or mine.base_url
+        or (settings.env.get("OPENAI_BASE_URL") if chosen == "openai" else None)
+        or info.default_base_url
+    )
+    name = model or (settings.model if overridden else None) or mine.model or info.default_model
+    return ResolvedProvider(info=info, model=name, base_url=base_url)

@@ -23,6 +23,10 @@ class DataPaths:
         return self.root / "chatkit-desktop.sqlite3"
 
     @property
+    def settings(self) -> Path:
+        return self.root / "settings.json"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 
