@@ -3,7 +3,7 @@ app itself on a real loopback port, with its data in a temporary directory."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from chatkit_desktop.providers.config import ProviderSettings
 from chatkit_desktop.settings.paths import DataPaths
 from chatkit_desktop.testing.openai_server import ScriptedOpenAIServer
 from tests.support.chatkit_client import TOKEN
+from tests.support.secret_service import SecretService, missing_binaries, start_secret_service
 
 FAKE_KEY = "sk-test-FAKEKEY-0000000000000000"
 
@@ -91,3 +92,23 @@ def make_client(
         return await aiohttp_client(create_app(config), server_kwargs={"host": "127.0.0.1"})
 
     return make
+
+
+def start_or_skip(root: Path) -> SecretService:
+    missing = missing_binaries()
+    if missing:
+        pytest.skip(
+            "a real Secret Service needs the Debian packages " + ", ".join(missing) + " "
+            "(scripts/bootstrap test installs them from packaging/apt/test.txt)"
+        )
+    return start_secret_service(root)
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
+    """gnome-keyring-daemon, unlocked, on a private session bus; shared by the session."""
+    service = start_or_skip(tmp_path_factory.mktemp("secret-service"))
+    try:
+        yield service
+    finally:
+        service.close()

@@ -26,8 +26,16 @@ async def _doctor(data_dir: Path, env: dict[str, str], *args: str) -> tuple[int,
     env = {k: v for k, v in env.items() if not k.startswith("DBUS_")}
     env["CHATKIT_DESKTOP_CHATKIT_JS_URL"] = _closed_url()  # never the real CDN from a test
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chatkit_desktop", "doctor", "--data-dir", str(data_dir), *args,
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "chatkit_desktop",
+        "doctor",
+        "--data-dir",
+        str(data_dir),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
@@ -94,11 +102,16 @@ async def test_database_integrity_failure_is_reported(tmp_path, openai_server):
     with sqlite3.connect(db_path) as db:
         db.execute("PRAGMA journal_mode=DELETE")
         for i in range(200):
-            db.execute("INSERT INTO threads (id, user_id, created_us, data) VALUES (?, 'u', ?, '{}')", (f"t{i}", i))
+            db.execute(
+                "INSERT INTO threads (id, user_id, created_us, data) VALUES (?, 'u', ?, '{}')",
+                (f"t{i}", i),
+            )
     db.close()
     # Damage an index page behind SQLite's back: the index no longer matches the table.
     with sqlite3.connect(db_path) as db:
-        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name='threads_by_user_created'").fetchone()[0]
+        root = db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name='threads_by_user_created'"
+        ).fetchone()[0]
         page_size = db.execute("PRAGMA page_size").fetchone()[0]
     db.close()
     raw = bytearray(db_path.read_bytes())

@@ -23,7 +23,9 @@ async def _get(client):
 
 
 async def _put(client, path, body):
-    return await client.put(path, data=json.dumps(body), headers={**AUTH, "Content-Type": "application/json"})
+    return await client.put(
+        path, data=json.dumps(body), headers={**AUTH, "Content-Type": "application/json"}
+    )
 
 
 async def test_settings_list_every_provider_with_key_status_but_never_a_key(make_client):
@@ -36,7 +38,9 @@ async def test_settings_list_every_provider_with_key_status_but_never_a_key(make
     assert set(by_id) == {"openai", "gemini", "openai-compatible"}
     assert by_id["gemini"]["key"] == {"has_key": True, "source": "env"}
     assert by_id["openai"]["key"] == {"has_key": False, "source": None}
-    assert by_id["gemini"]["models"] and by_id["gemini"]["default_model"] in by_id["gemini"]["models"]
+    assert (
+        by_id["gemini"]["models"] and by_id["gemini"]["default_model"] in by_id["gemini"]["models"]
+    )
     assert by_id["openai-compatible"]["key_required"] is False
     assert body["keyring"]["secure"] is False and body["keyring"]["message"]
     assert body["provider"] == "openai"
@@ -56,7 +60,10 @@ async def test_choosing_provider_and_model_in_settings_changes_where_the_next_an
     resp = await _put(
         client,
         "/api/settings",
-        {"provider": "openai-compatible", "providers": {"openai-compatible": {"model": "qwen2.5", "base_url": base_url}}},
+        {
+            "provider": "openai-compatible",
+            "providers": {"openai-compatible": {"model": "qwen2.5", "base_url": base_url}},
+        },
     )
     assert resp.status == 200, await resp.text()
     body = await resp.json()
@@ -80,7 +87,9 @@ async def test_choosing_provider_and_model_in_settings_changes_where_the_next_an
         ({"unknown_setting": True}, ["unknown_setting"]),
     ],
 )
-async def test_bad_settings_are_refused_by_field_and_nothing_is_saved(client, data_dir, change, words):
+async def test_bad_settings_are_refused_by_field_and_nothing_is_saved(
+    client, data_dir, change, words
+):
     resp = await _put(client, "/api/settings", change)
     await assert_json_error(resp, 400, *words)
     assert not (data_dir / "settings.json").exists()
@@ -122,13 +131,19 @@ async def test_without_a_secure_keyring_a_key_is_kept_for_the_session_only_when_
 
 
 async def test_key_writes_are_checked(client):
-    await assert_json_error(await _put(client, "/api/keys/anthropic", {"key": "x"}), 404, "anthropic")
+    await assert_json_error(
+        await _put(client, "/api/keys/anthropic", {"key": "x"}), 404, "anthropic"
+    )
     await assert_json_error(await _put(client, "/api/keys/openai", {"nokey": 1}), 400, "key")
     await assert_json_error(
-        await _put(client, "/api/keys/openai", {"key": "two words", "session_only": True}), 400, "API key"
+        await _put(client, "/api/keys/openai", {"key": "two words", "session_only": True}),
+        400,
+        "API key",
     )
     await assert_json_error(
-        await _put(client, "/api/keys/openai", {"key": "sk-x", "session_only": "yes"}), 400, "session_only"
+        await _put(client, "/api/keys/openai", {"key": "sk-x", "session_only": "yes"}),
+        400,
+        "session_only",
     )
     resp = await client.get("/api/keys/openai", headers=AUTH)
     await assert_json_error(resp, 405)

@@ -98,7 +98,10 @@ async def test_missing_key_is_explained_with_the_providers_variable(
         (Reply(status=401, error_message="API key not valid"), ["rejected", "401"]),
         (Reply(status=429), ["rate limit", "429"]),
         (Reply(status=404), ["not found", "my-model"]),
-        (Reply(text="a b c d e f", fail_after=2, error_message="Backend exploded"), ["Backend exploded"]),
+        (
+            Reply(text="a b c d e f", fail_after=2, error_message="Backend exploded"),
+            ["Backend exploded"],
+        ),
     ],
 )
 async def test_chat_completions_failures_arrive_in_words(
@@ -117,7 +120,9 @@ async def test_chat_completions_failures_arrive_in_words(
 
 
 @pytest.mark.parametrize("provider", ["gemini", "openai-compatible"])
-async def test_chat_completions_timeout_and_refused_connection(make_client, openai_server, provider):
+async def test_chat_completions_timeout_and_refused_connection(
+    make_client, openai_server, provider
+):
     import socket
 
     scripted, _ = openai_server
@@ -152,7 +157,9 @@ async def _conversation(client, scripted, turns: int, tool_turn: int) -> str:
             thread_id = thread_id_of(events)
         else:
             events = await stream(
-                client, "threads.add_user_message", {"thread_id": thread_id, "input": user_input(text)}
+                client,
+                "threads.add_user_message",
+                {"thread_id": thread_id, "input": user_input(text)},
             )
         assert not error_events(events), events
     assert thread_id is not None

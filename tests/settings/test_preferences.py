@@ -28,7 +28,9 @@ def test_round_trip_keeps_every_field(tmp_path):
     prefs = Preferences.model_validate(
         {
             "provider": "openai-compatible",
-            "providers": {"openai-compatible": {"model": "qwen2.5", "base_url": "http://localhost:1234/v1"}},
+            "providers": {
+                "openai-compatible": {"model": "qwen2.5", "base_url": "http://localhost:1234/v1"}
+            },
             "theme": "dark",
             "tracing": True,
             "chatkit_domain_key": "domain_pk_123",
@@ -44,7 +46,10 @@ def test_round_trip_keeps_every_field(tmp_path):
     [
         ('{"provider": "claude"}', ["'provider'", "openai", "gemini"]),
         ('{"theme": "purple"}', ["'theme'"]),
-        ('{"providers": {"gemini": {"base_url": "ftp://x"}}}', ["providers.gemini.base_url", "http"]),
+        (
+            '{"providers": {"gemini": {"base_url": "ftp://x"}}}',
+            ["providers.gemini.base_url", "http"],
+        ),
         ('{"tracing": "sometimes"}', ["'tracing'"]),
         ('{"colour": "blue"}', ["'colour'", "not a setting"]),
         ('{"provider": "openai",}', ["not valid JSON", "line 1"]),
@@ -80,7 +85,9 @@ def test_an_explicit_save_replaces_a_broken_file(tmp_path):
 
 def test_partial_updates_merge_per_provider():
     prefs = Preferences.model_validate({"providers": {"gemini": {"model": "gemini-2.5-pro"}}})
-    updated = merge(prefs, {"providers": {"gemini": {"base_url": "http://127.0.0.1:9/v1"}}, "tracing": True})
+    updated = merge(
+        prefs, {"providers": {"gemini": {"base_url": "http://127.0.0.1:9/v1"}}, "tracing": True}
+    )
     assert updated.providers["gemini"].model == "gemini-2.5-pro"
     assert updated.providers["gemini"].base_url == "http://127.0.0.1:9/v1"
     assert updated.tracing is True

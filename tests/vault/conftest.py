@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 
 from chatkit_desktop.vault import Vault
+from tests.conftest import start_or_skip
+from tests.support.secret_service import SecretService, forget_all
 from tests.vault.backends import MemoryKeyring
-from tests.vault.secret_service import (
-    SecretService,
-    forget_all,
-    missing_binaries,
-    start_secret_service,
-)
 
 LEAK_KEY = "sk-test-LEAKCHECK-7f3a9c2e5b1d4f60"
 
@@ -36,30 +32,10 @@ def vault(memory: MemoryKeyring, env: dict[str, str]) -> Vault:
     return Vault(env=env, backend=memory)
 
 
-def _start(root: Path) -> SecretService:
-    missing = missing_binaries()
-    if missing:
-        pytest.skip(
-            "a real Secret Service needs the Debian packages " + ", ".join(missing) + " "
-            "(scripts/bootstrap test installs them from packaging/apt/test.txt)"
-        )
-    return start_secret_service(root)
-
-
-@pytest.fixture(scope="session")
-def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
-    """gnome-keyring-daemon, unlocked, on a private session bus; shared by the session."""
-    service = _start(tmp_path_factory.mktemp("secret-service"))
-    try:
-        yield service
-    finally:
-        service.close()
-
-
 @pytest.fixture
 def private_secret_service(tmp_path: Path) -> Iterator[SecretService]:
     """A Secret Service of the test's own, for tests that lock or stop it."""
-    service = _start(tmp_path / "secret-service")
+    service = start_or_skip(tmp_path / "secret-service")
     try:
         yield service
     finally:

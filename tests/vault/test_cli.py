@@ -12,9 +12,9 @@ import pytest
 
 from chatkit_desktop.cli.keys import add_keys_parser, run_keys
 from chatkit_desktop.vault import SERVICE, Vault
+from tests.support.secret_service import SecretService, clean_env, forget_all, stored_items
 from tests.vault.backends import LockedKeyring, MemoryKeyring, PlaintextFileLikeKeyring
 from tests.vault.conftest import LEAK_KEY
-from tests.vault.secret_service import SecretService, clean_env, forget_all, stored_items
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -121,7 +121,7 @@ def test_set_without_a_secure_keyring_fails_before_asking(cli) -> None:
     stdin = io.StringIO(f"{LEAK_KEY}\n")
     code, out, err = cli(vault, "set", "openai", stdin=stdin)
     assert (code, out) == (1, "")
-    assert "the OpenAI key cannot be saved" in err
+    assert "is not a secure system keyring" in err
     assert "session only" in err and "OPENAI_API_KEY" in err
     assert stdin.tell() == 0  # the key was not even read
 
@@ -138,7 +138,7 @@ def test_set_notes_an_environment_variable_that_wins(cli, memory: MemoryKeyring)
     vault = Vault(env={"OPENAI_API_KEY": "sk-env"}, backend=memory)
     code, out, _ = cli(vault, "set", "openai", stdin=f"{LEAK_KEY}\n")
     assert code == 0
-    assert "OPENAI_API_KEY environment variable is set and takes precedence" in out
+    assert "OPENAI_API_KEY environment variable is set and takes precedence over this key" in out
 
 
 def test_set_on_a_locked_keyring_fails_in_words(cli) -> None:

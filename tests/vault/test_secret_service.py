@@ -23,8 +23,8 @@ from chatkit_desktop.vault import (
     VaultLockedError,
     VaultUnavailableError,
 )
+from tests.support.secret_service import SecretService, clean_env, stored_items
 from tests.vault.conftest import LEAK_KEY
-from tests.vault.secret_service import SecretService, clean_env, stored_items
 
 pytestmark = pytest.mark.slow
 

@@ -415,3 +415,23 @@ def test_repr_names_providers_never_keys(vault: Vault) -> None:
     text = repr(vault) + repr(vars(vault)) + repr(vault.status("openai"))
     assert KEY not in text
     assert "openai" in repr(vault)
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("keyring.backends.macOS.Keyring", "macOS Keychain"),
+        ("keyring.backends.Windows.WinVaultKeyring", "Windows Credential Locker"),
+        ("keyring.backends.SecretService.Keyring", "Secret Service"),
+        ("keyring.backends.libsecret.Keyring", "Secret Service"),
+        ("keyring.backends.kwallet.DBusKeyring", "KWallet"),
+        ("keyring.backends.kwallet.DBusKeyringKWallet4", "KWallet"),
+    ],
+)
+def test_recommended_backends_have_the_names_people_know(path: str, name: str) -> None:
+    from keyring.core import _load_keyring_class
+
+    from chatkit_desktop.vault.backends import human_name
+
+    cls = _load_keyring_class(path)
+    assert human_name(cls.__new__(cls)) == name

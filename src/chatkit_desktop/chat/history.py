@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
 from chatkit.store import Store
-from agents import TResponseInputItem
 from chatkit.types import AssistantMessageItem, Attachment, ThreadItem, UserMessageTagContent
 from openai.types.responses import EasyInputMessageParam, ResponseInputTextParam
 

@@ -31,7 +31,9 @@ def clean_title(raw: str) -> str | None:
     return line if len(line) <= MAX_TITLE else line[: MAX_TITLE - 1].rstrip() + "…"
 
 
-async def generate_title(model: Model, user_text: str, answer_text: str, *, tracing: bool) -> str | None:
+async def generate_title(
+    model: Model, user_text: str, answer_text: str, *, tracing: bool
+) -> str | None:
     agent: Agent[None] = Agent(name="Title writer", instructions=INSTRUCTIONS, model=model)
     prompt = f"User: {user_text[:2000]}\n\nAssistant: {answer_text[:2000]}"
     try:

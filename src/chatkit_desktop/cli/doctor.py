@@ -41,7 +41,9 @@ class Finding:
         return f"[{self.level:>4}] {self.topic}: {self.text}"
 
 
-def add_doctor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]) -> None:
+def add_doctor_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
+) -> None:
     doctor = sub.add_parser(
         "doctor",
         parents=parents,
@@ -91,9 +93,7 @@ def _database(paths: DataPaths) -> Finding:
                 if has_table
                 else 0
             )
-            threads = (
-                conn.execute("SELECT COUNT(*) FROM threads").fetchone()[0] if version else 0
-            )
+            threads = conn.execute("SELECT COUNT(*) FROM threads").fetchone()[0] if version else 0
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -111,9 +111,7 @@ def _database(paths: DataPaths) -> Finding:
             "Database",
             f"{db} is from a newer chatkit-desktop (schema {version} > {LATEST_VERSION}): update.",
         )
-    return Finding(
-        "ok", "Database", f"{db}: integrity ok, schema {version}, {threads} thread(s)"
-    )
+    return Finding("ok", "Database", f"{db}: integrity ok, schema {version}, {threads} thread(s)")
 
 
 def _settings(prefs: PreferencesFile) -> Finding:
@@ -167,30 +165,35 @@ async def _providers(
     from chatkit_desktop.chat.errors import describe_provider_error
     from chatkit_desktop.providers.config import ProviderConfigError
     from chatkit_desktop.providers.factory import ModelFactory
-    from chatkit_desktop.vault import Vault, VaultError
+    from chatkit_desktop.providers.keys import key_lookup
+    from chatkit_desktop.vault import Vault
 
     findings: list[Finding] = []
     vault = await asyncio.to_thread(Vault, env=settings.env)
     backend = vault.backend_status()
-    findings.append(
-        Finding("ok" if backend.secure else "warn", "Keyring", backend.message)
-    )
-    models = ModelFactory(settings, prefs.get, lambda p: vault.get(p)[0])
+    findings.append(Finding("ok" if backend.secure else "warn", "Keyring", backend.message))
+    models = ModelFactory(settings, prefs.get, key_lookup(vault))
     active = active_provider(settings, prefs.get())
     try:
         for info in PROVIDERS.values():
             topic = f"Provider {info.id}" + (" (active)" if info.id == active else "")
-            try:
-                status = await asyncio.to_thread(vault.status, info.id)
-            except VaultError as exc:
-                findings.append(Finding("FAIL" if info.id == active else "warn", topic, str(exc)))
+            status = await asyncio.to_thread(vault.status, info.id)
+            if status.error:
+                findings.append(
+                    Finding("FAIL" if info.id == active else "warn", topic, status.error)
+                )
                 continue
             target = models.target(provider=info.id)
             where = f"{target.model} at {target.base_url}"
             if not status.has_key and info.key_required:
                 level: Level = "FAIL" if info.id == active else "info"
                 findings.append(
-                    Finding(level, topic, f"no key (Settings, `chatkit-desktop keys set {info.id}` or {info.key_env}); {where}")
+                    Finding(
+                        level,
+                        topic,
+                        f"no key (Settings, `chatkit-desktop keys set {info.id}` or "
+                        f"{info.key_env}); {where}",
+                    )
                 )
                 continue
             source = f"key from {status.source}" if status.has_key else "no key needed"
@@ -215,9 +218,7 @@ async def _providers(
     return findings
 
 
-async def diagnose(
-    paths: DataPaths, settings: ProviderSettings, *, offline: bool
-) -> list[Finding]:
+async def diagnose(paths: DataPaths, settings: ProviderSettings, *, offline: bool) -> list[Finding]:
     prefs = await asyncio.to_thread(PreferencesFile.load, paths.settings)
     findings = [_versions(), _data_dir(paths), await asyncio.to_thread(_database, paths)]
     findings.append(_settings(prefs))

@@ -110,7 +110,7 @@ def _set(vault: Vault, provider: str, session_only: bool) -> int:
     info = PROVIDERS[provider]
     backend = vault.backend_status()
     if not session_only and not backend.secure:
-        return _fail(f"the {info.label} key cannot be saved. {backend.message}")
+        return _fail(backend.message)
     key = _read_key(info.label)
     if key is None:
         return _fail(f"no key was given; nothing was saved. Type or pipe the {info.label} key.")
@@ -129,7 +129,7 @@ def _set(vault: Vault, provider: str, session_only: bool) -> int:
     if vault.status(provider).source == "env":
         print(
             f"Note: the {info.key_env} environment variable is set and takes precedence over "
-            "the saved key."
+            "this key."
         )
     return 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from chatkit_desktop import __version__
 from chatkit_desktop.cli.doctor import add_doctor_parser
+from chatkit_desktop.cli.keys import add_keys_parser
 from chatkit_desktop.logs import LEVELS
 from chatkit_desktop.providers.catalog import PROVIDERS
 
@@ -55,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--base-url",
         default=None,
-        help="the provider's base URL, e.g. http://localhost:11434/v1 (env CHATKIT_DESKTOP_BASE_URL)",
+        help="the provider's base URL, e.g. http://localhost:11434/v1 "
+        "(env CHATKIT_DESKTOP_BASE_URL)",
     )
     serve.add_argument(
         "--tracing",
@@ -63,12 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="send Agents SDK traces to OpenAI (off unless asked; env CHATKIT_DESKTOP_TRACING=1)",
     )
     add_doctor_parser(sub, [common])
-    try:
-        from chatkit_desktop.cli.keys import add_keys_parser
-    except ImportError:  # pragma: no cover - only while the vault is being built
-        pass
-    else:
-        add_keys_parser(sub, [common])
+    add_keys_parser(sub, [common])
     return parser
 
 

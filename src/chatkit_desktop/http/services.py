@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.errors import ApiError
-
 from chatkit_desktop.settings.preferences import PreferencesFile
 
 if TYPE_CHECKING:
@@ -38,29 +36,20 @@ class Services:
     preferences: PreferencesFile
 
 
-def _key_lookup(vault: Vault) -> Callable[[str], str | None]:
-    def lookup(provider: str) -> str | None:
-        return vault.get(provider)[0]
-
-    return lookup
-
-
 async def build_services(config: ServerConfig, preferences: PreferencesFile) -> Services:
     for name in _HEAVY_MODULES:
         # In a worker thread: the loop keeps serving while the SDKs import.
         await asyncio.to_thread(importlib.import_module, name)
     from chatkit_desktop.chat.server import DesktopChatKitServer
     from chatkit_desktop.providers.factory import ModelFactory
+    from chatkit_desktop.providers.keys import key_lookup
     from chatkit_desktop.store.sqlite_store import SQLiteStore
-
     from chatkit_desktop.vault import Vault
 
     # Finding the keyring backend may talk to D-Bus: not on the event loop.
-    vault = await asyncio.to_thread(
-        Vault, env=config.providers.env, detect=config.use_keyring
-    )
+    vault = await asyncio.to_thread(Vault, env=config.providers.env, detect=config.use_keyring)
     store = await SQLiteStore.open(config.paths.database)
-    models = ModelFactory(config.providers, preferences.get, _key_lookup(vault))
+    models = ModelFactory(config.providers, preferences.get, key_lookup(vault))
     chat = DesktopChatKitServer(
         store,
         models,
@@ -73,9 +62,7 @@ async def build_services(config: ServerConfig, preferences: PreferencesFile) -> 
 
 class LazyServices:
     def __init__(self, config: ServerConfig, preferences: PreferencesFile) -> None:
-        self._task = asyncio.create_task(
-            build_services(config, preferences), name="build-services"
-        )
+        self._task = asyncio.create_task(build_services(config, preferences), name="build-services")
 
     async def get(self) -> Services:
         try:

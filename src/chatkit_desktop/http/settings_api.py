@@ -47,6 +47,13 @@ def _provider(request: web.Request) -> ProviderInfo:
     return info
 
 
+def _key_view(status: Any) -> dict[str, Any]:
+    view: dict[str, Any] = {"has_key": status.has_key, "source": status.source}
+    if status.error:
+        view["error"] = status.error
+    return view
+
+
 def _settings_view(services: Services, request: web.Request) -> dict[str, Any]:
     """Blocking (asks the vault): run in a worker thread."""
     config = request.app[CONFIG]
@@ -72,7 +79,7 @@ def _settings_view(services: Services, request: web.Request) -> dict[str, Any]:
                 "base_url": target.base_url,
                 "key_env": info.key_env,
                 "key_required": info.key_required,
-                "key": {"has_key": status.has_key, "source": status.source},
+                "key": _key_view(status),
             }
         )
     overrides = {

@@ -58,9 +58,7 @@ class ModelFactory:
     def target(self, *, provider: str | None = None, model: str | None = None) -> ResolvedProvider:
         return resolve(self.settings, self._preferences(), provider=provider, model=model)
 
-    def create_model(
-        self, model: str | None = None, *, provider: str | None = None
-    ) -> ChosenModel:
+    def create_model(self, model: str | None = None, *, provider: str | None = None) -> ChosenModel:
         """The model that answers this request: `model` if the message chose one."""
         try:
             target = self.target(provider=provider, model=model)
@@ -80,7 +78,9 @@ class ModelFactory:
         if info.api == "responses":
             from agents.models.openai_responses import OpenAIResponsesModel
 
-            return ChosenModel(OpenAIResponsesModel(model=target.model, openai_client=client), target)
+            return ChosenModel(
+                OpenAIResponsesModel(model=target.model, openai_client=client), target
+            )
         from agents.models.openai_chatcompletions import OpenAIChatCompletionsModel
 
         return ChosenModel(

@@ -68,7 +68,9 @@ def describe(exc: ValidationError, source: str) -> str:
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "is not a setting chatkit-desktop knows"
-        problems.append(f"'{where}' {message}" if message.startswith("is ") else f"'{where}': {message}")
+        problems.append(
+            f"'{where}' {message}" if message.startswith("is ") else f"'{where}': {message}"
+        )
     return f"{source}: " + "; ".join(problems)
 
 
@@ -119,11 +121,17 @@ def merge(preferences: Preferences, changes: dict[str, Any]) -> Preferences:
     """Apply a partial update (as sent by `PUT /api/settings`); nested provider entries merge."""
     data = preferences.model_dump()
     for key, value in changes.items():
-        if key == "providers" and isinstance(value, dict) and isinstance(data.get("providers"), dict):
+        if (
+            key == "providers"
+            and isinstance(value, dict)
+            and isinstance(data.get("providers"), dict)
+        ):
             for provider, entry in value.items():
                 current = data["providers"].get(provider) or {}
                 data["providers"][provider] = (
-                    {**current, **entry} if isinstance(entry, dict) and isinstance(current, dict) else entry
+                    {**current, **entry}
+                    if isinstance(entry, dict) and isinstance(current, dict)
+                    else entry
                 )
         else:
             data[key] = value

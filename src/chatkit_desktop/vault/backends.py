@@ -76,8 +76,11 @@ def is_recommended(backend: KeyringBackend) -> bool:
     (it would reach non-recommended backends behind our back)."""
     if isinstance(backend, ChainerBackend):
         return False
-    priority = priority_of(backend)
-    return priority is not None and priority >= 1
+    try:
+        return bool(keyring.core.recommended(backend))
+    except Exception as exc:  # its priority check failed: not usable here
+        log.debug("keyring backend %s is not usable: %s", class_path(backend), exc)
+        return False
 
 
 def _env_names() -> str:
@@ -174,7 +177,7 @@ def detect_backend(env: Mapping[str, str]) -> KeyringBackend | None:
         if isinstance(backend, ChainerBackend):
             continue
         priority = priority_of(backend)
-        if priority is None or priority < 1:
+        if priority is None or priority < 1:  # keyring.core.recommended's bar
             continue
         if best is None or priority > best[0]:
             best = (priority, backend)
