@@ -214,3 +214,85 @@ def test_busy_port_is_reported_in_words(tmp_path):
     assert proc.returncode != 0
     assert "Could not start the server" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+async def test_provider_model_and_base_url_flags_choose_where_answers_come_from(
+    tmp_path, openai_server
+):
+    scripted, base_url = openai_server
+    env = serve_env("http://127.0.0.1:9/unused")
+    served = await start_serve(
+        tmp_path,
+        env,
+        "--provider",
+        "openai-compatible",
+        "--model",
+        "qwen2.5",
+        "--base-url",
+        base_url,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            resp = await http.post(
+                f"{served.base}/chatkit/api",
+                json={"type": "threads.create", "params": {"input": user_input("via flags")}},
+                headers={"Authorization": f"Bearer {served.token}"},
+            )
+            events = parse_sse(await resp.text())
+        assert not [e for e in events if e["type"] == "error"], events
+    finally:
+        assert await served.stop(signal.SIGTERM) == 0
+    first = scripted.requests[0]
+    assert first.path == "/v1/chat/completions"
+    assert first.body["model"] == "qwen2.5"
+
+
+async def test_environment_chooses_the_provider_too(tmp_path, openai_server):
+    scripted, base_url = openai_server
+    env = serve_env(
+        "http://127.0.0.1:9/unused",
+        {
+            "CHATKIT_DESKTOP_PROVIDER": "gemini",
+            "CHATKIT_DESKTOP_MODEL": "gemini-2.5-pro",
+            "CHATKIT_DESKTOP_BASE_URL": base_url,
+            "GEMINI_API_KEY": "gm-from-env",
+        },
+    )
+    served = await start_serve(tmp_path, env)
+    try:
+        async with aiohttp.ClientSession() as http:
+            resp = await http.post(
+                f"{served.base}/chatkit/api",
+                json={"type": "threads.create", "params": {"input": user_input("via env")}},
+                headers={"Authorization": f"Bearer {served.token}"},
+            )
+            await resp.read()
+    finally:
+        assert await served.stop(signal.SIGTERM) == 0
+    first = scripted.requests[0]
+    assert first.path == "/v1/chat/completions"
+    assert first.body["model"] == "gemini-2.5-pro"
+    assert first.authorization == "Bearer gm-from-env"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["--base-url", "localhost:11434"], {}, "http://"),
+        ([], {"CHATKIT_DESKTOP_PROVIDER": "claude"}, "unknown provider 'claude'"),
+        ([], {"CHATKIT_DESKTOP_TIMEOUT": "soon"}, "CHATKIT_DESKTOP_TIMEOUT"),
+        (["--provider", "claude"], {}, "invalid choice"),
+    ],
+)
+def test_bad_overrides_are_refused_in_words_before_starting(tmp_path, args, env, words):
+    proc = subprocess.run(
+        [sys.executable, "-m", "chatkit_desktop", "serve", "--data-dir", str(tmp_path), *args],
+        env=serve_env("http://127.0.0.1:9/v1", env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert words in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""

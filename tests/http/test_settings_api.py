@@ -167,3 +167,22 @@ async def test_provider_check_makes_a_real_request_and_reports_in_words(make_cli
     nokey = await make_client(providers={"env": {}})
     body = await (await nokey.post("/api/providers/gemini/check", headers=AUTH)).json()
     assert body["ok"] is False and "GEMINI_API_KEY" in body["message"]
+
+
+async def test_a_locked_keyring_is_explained_everywhere_and_nothing_breaks(make_client):
+    from tests.vault.backends import LockedKeyring
+
+    client = await make_client(providers={"env": {}}, keyring_backend=LockedKeyring())
+    resp = await _put(client, "/api/keys/openai", {"key": SECRET})
+    error = await assert_json_error(resp, 423, "locked")
+    assert error["code"] == "keyring_locked"
+
+    body = await _get(client)
+    openai = next(p for p in body["providers"] if p["id"] == "openai")
+    assert openai["key"]["has_key"] is False and "locked" in openai["key"]["error"].lower()
+
+    events = await stream(client, "threads.create", {"input": user_input("still there?")})
+    (event,) = error_events(events)
+    assert "locked" in event["message"].lower()
+    # The user's message is kept; the thread works once the keyring is unlocked.
+    assert events[0]["type"] == "thread.created"

@@ -12,7 +12,7 @@ import sys
 from chatkit_desktop.http.config import ServerConfig, new_token
 from chatkit_desktop.logs import setup_logging, stop_logging
 from chatkit_desktop.providers.catalog import PROVIDERS
-from chatkit_desktop.providers.config import ProviderSettings
+from chatkit_desktop.providers.config import ProviderConfigError, ProviderSettings
 from chatkit_desktop.settings.paths import DataPaths, default_data_dir
 from chatkit_desktop.settings.preferences import check_base_url
 from chatkit_desktop.store.errors import StoreError
@@ -72,7 +72,11 @@ def run_serve(args: argparse.Namespace) -> int:
             f"chatkit-desktop: --port must be between 0 and 65535, not {args.port}", file=sys.stderr
         )
         return 2
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except ProviderConfigError as exc:
+        print(f"chatkit-desktop: {exc}", file=sys.stderr)
+        return 2
     problem = _check_overrides(config)
     if problem:
         print(f"chatkit-desktop: {problem}", file=sys.stderr)

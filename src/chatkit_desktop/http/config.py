@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from chatkit_desktop.context import LOCAL_USER
 from chatkit_desktop.providers.config import ProviderSettings
@@ -31,6 +32,9 @@ class ServerConfig:
     # Tests and headless tools can keep the OS keyring out (keys then come from the environment
     # or session memory only).
     use_keyring: bool = True
+    # A specific keyring backend (a `keyring.backend.KeyringBackend`) instead of detection:
+    # for embedding and tests. Refused like any other if keyring does not rate it secure.
+    keyring_backend: Any = field(default=None, repr=False)
     # None: follow the user's setting (on by default).
     generate_titles: bool | None = None
     max_json_bytes: int = MAX_JSON_BYTES

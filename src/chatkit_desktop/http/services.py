@@ -47,7 +47,12 @@ async def build_services(config: ServerConfig, preferences: PreferencesFile) -> 
     from chatkit_desktop.vault import Vault
 
     # Finding the keyring backend may talk to D-Bus: not on the event loop.
-    vault = await asyncio.to_thread(Vault, env=config.providers.env, detect=config.use_keyring)
+    vault = await asyncio.to_thread(
+        Vault,
+        env=config.providers.env,
+        backend=config.keyring_backend,
+        detect=config.use_keyring,
+    )
     store = await SQLiteStore.open(config.paths.database)
     models = ModelFactory(config.providers, preferences.get, key_lookup(vault))
     chat = DesktopChatKitServer(

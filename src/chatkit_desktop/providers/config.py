@@ -47,7 +47,16 @@ class ProviderSettings:
             if env.get(key):
                 values[name] = env[key]
         if env.get("CHATKIT_DESKTOP_TIMEOUT"):
-            values["timeout_s"] = float(env["CHATKIT_DESKTOP_TIMEOUT"])
+            try:
+                timeout = float(env["CHATKIT_DESKTOP_TIMEOUT"])
+            except ValueError:
+                timeout = -1.0
+            if not 0 < timeout <= 3600:
+                raise ProviderConfigError(
+                    "CHATKIT_DESKTOP_TIMEOUT must be a number of seconds between 0 and 3600, "
+                    f"not {env['CHATKIT_DESKTOP_TIMEOUT']!r}"
+                )
+            values["timeout_s"] = timeout
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
