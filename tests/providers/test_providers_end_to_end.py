@@ -242,3 +242,26 @@ async def test_a_failing_title_call_never_breaks_the_answer(make_client, openai_
     assert [text_of(i) for i in items] == ["Why is the sky blue", "The answer."]
     titles = [e["thread"]["title"] for e in events if e["type"] == "thread.updated"]
     assert titles[-1] == "Why is the sky blue"
+
+
+async def test_a_rename_during_the_first_answer_is_kept(make_client, openai_server):
+    import asyncio
+
+    from tests.support.chatkit_client import AUTH, call, parse_sse
+
+    scripted, _ = openai_server
+    client = await _client(make_client, "openai", generate_titles=True)
+    scripted.queue(Reply(text="slow answer " * 10, delay_s=0.05), Reply(text="Model Title"))
+    resp = await client.post(
+        "/chatkit/api",
+        json={"type": "threads.create", "params": {"input": user_input("first words here")}},
+        headers=AUTH,
+    )
+    first = await resp.content.readline()
+    thread_id = json.loads(first[len(b"data: ") :])["thread"]["id"]
+    await asyncio.sleep(0.1)
+    await call(client, "threads.update", {"thread_id": thread_id, "title": "My own name"})
+    rest = parse_sse((await resp.content.read()).decode())
+    assert rest[-1]["type"] == "thread.updated" and rest[-1]["thread"]["title"] == "My own name"
+    thread = await call(client, "threads.get_by_id", {"thread_id": thread_id})
+    assert thread["title"] == "My own name"

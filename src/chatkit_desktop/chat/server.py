@@ -168,8 +168,12 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
                 "".join(answer),
                 tracing=self.tracing,
             )
-            # Unless the user renamed the thread meanwhile; the SDK saves and announces it.
-            if better and thread.title == first_title:
+            # Unless the user renamed the thread meanwhile (in the store, not in this copy).
+            # Either way the SDK saves `thread` after this and announces it.
+            stored = await self.store.load_thread(thread.id, context)
+            if stored.title != first_title:
+                thread.title = stored.title
+            elif better:
                 thread.title = better
 
     async def _keep_partial(
