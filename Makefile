@@ -5,7 +5,7 @@
 BIN := .venv/bin
 
 run: setup-run
-	$(BIN)/chatkit-desktop serve
+	$(BIN)/chatkit-desktop
 
 test: setup-test
 	$(BIN)/ruff check src tests

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import get_args
 
 import pytest
 from chatkit.store import StoreItemType
 
-from chatkit_desktop.store.attachment_bytes import MetadataOnlyAttachmentStore
+from chatkit_desktop.store.attachment_files import AttachmentFiles
 from chatkit_desktop.store.sqlite_store import SQLiteStore
 from tests.store.helpers import ALICE, thread
 
@@ -60,8 +61,10 @@ async def test_ids_are_random_in_every_position(store: SQLiteStore) -> None:
         assert len(seen) == 16, f"hex digit {position} only ever took {sorted(seen)}"
 
 
-def test_attachment_ids_from_the_attachment_store_are_as_long() -> None:
-    attachments = MetadataOnlyAttachmentStore()
+def test_attachment_ids_from_the_attachment_store_are_as_long(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    attachments = AttachmentFiles(tmp_path / "attachments", store)
     ids = [attachments.generate_attachment_id("text/plain", ALICE) for _ in range(2000)]
     assert all(len(suffix_of(i, "atc")) >= 16 for i in ids)
     assert len(set(ids)) == len(ids)

@@ -7,6 +7,7 @@ reasoning: which model, what history, what title, and provider errors in words.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -17,11 +18,11 @@ from agents import Agent, RunConfig, Runner
 from agents.exceptions import ModelBehaviorError
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
-from chatkit.server import ChatKitServer
-from chatkit.store import AttachmentStore
+from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.types import (
     AssistantMessageItem,
     FeedbackKind,
+    NoticeEvent,
     SDKHiddenContextItem,
     ThreadItemDoneEvent,
     ThreadMetadata,
@@ -30,7 +31,12 @@ from chatkit.types import (
 )
 
 from chatkit_desktop.chat.errors import describe_provider_error
-from chatkit_desktop.chat.history import DesktopItemConverter, load_history
+from chatkit_desktop.chat.history import (
+    DesktopItemConverter,
+    attachment_support,
+    load_history,
+    unreadable_notice,
+)
 from chatkit_desktop.chat.item_ids import AssistantIdRemapper
 from chatkit_desktop.chat.partial_answers import PartialAnswers
 from chatkit_desktop.chat.title_generation import generate_title
@@ -40,7 +46,7 @@ from chatkit_desktop.context import RequestContext
 from chatkit_desktop.providers.config import ProviderConfigError
 from chatkit_desktop.providers.factory import ModelFactory
 from chatkit_desktop.settings.preferences import Preferences
-from chatkit_desktop.store.attachment_bytes import MetadataOnlyAttachmentStore
+from chatkit_desktop.store.attachment_files import AttachmentFiles
 from chatkit_desktop.store.sqlite_store import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -58,19 +64,20 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         models: ModelFactory,
         *,
         preferences: Callable[[], Preferences] = Preferences,
-        attachment_store: AttachmentStore[RequestContext] | None = None,
+        attachments: AttachmentFiles | None = None,
         instructions: str = DEFAULT_INSTRUCTIONS,
         tracing: bool = False,
         generate_titles: bool | None = None,
     ) -> None:
-        super().__init__(store, attachment_store or MetadataOnlyAttachmentStore())
+        # Attachment bytes live beside the database (DataPaths.attachments) unless told otherwise.
+        self.files = attachments or AttachmentFiles(store.path.parent / "attachments", store)
+        super().__init__(store, self.files)
         self.sqlite = store
         self.models = models
         self.preferences = preferences
         self.instructions = instructions
         self._tracing_flag = tracing
         self._titles_flag = generate_titles
-        self.converter = DesktopItemConverter()
 
     @property
     def tracing(self) -> bool:
@@ -92,6 +99,36 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
     ) -> None:
         await self.sqlite.set_feedback(thread_id, item_ids, feedback, context)
 
+    async def process(
+        self, request: str | bytes | bytearray, context: RequestContext
+    ) -> StreamingResult | NonStreamingResult:
+        # `threads.delete` cascades the attachment rows in the store; their bytes go here. The
+        # ids are collected first (afterwards the thread's items are gone too).
+        doomed = await self._attachments_of_deleted_thread(request, context)
+        result = await super().process(request, context)
+        if doomed:
+            await self.files.remove_unreferenced(doomed, context)
+        return result
+
+    async def _attachments_of_deleted_thread(
+        self, request: str | bytes | bytearray, context: RequestContext
+    ) -> set[str]:
+        if isinstance(request, str):
+            request = request.encode()
+        if b"threads.delete" not in request:
+            return set()
+        try:
+            data = json.loads(request)
+        except ValueError:
+            return set()  # the SDK's validation answers it
+        if not isinstance(data, dict) or data.get("type") != "threads.delete":
+            return set()
+        params = data.get("params")
+        thread_id = params.get("thread_id") if isinstance(params, dict) else None
+        if not isinstance(thread_id, str):
+            return set()
+        return await self.files.attachment_ids_in_thread(thread_id, context)
+
     async def respond(
         self,
         thread: ThreadMetadata,
@@ -111,8 +148,14 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
             raise CustomStreamError(str(exc), allow_retry=True) from exc
         target = chosen.target
 
+        support = attachment_support(target.info)
+        if input_user_message is not None:
+            notice = unreadable_notice(input_user_message.attachments, support)
+            if notice:
+                yield NoticeEvent(level="warning", title="Attachment not readable", message=notice)
         history = await load_history(self.store, thread.id, context)
-        agent_input = await self.converter.to_agent_input(history)
+        converter = DesktopItemConverter(self.files, support)
+        agent_input = await converter.to_agent_input(history)
         agent = Agent[AgentContext[RequestContext]](
             name="Assistant", instructions=self.instructions, model=chosen.model, tools=TOOLS
         )

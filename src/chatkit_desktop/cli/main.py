@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chatkit_desktop import __version__
+from chatkit_desktop.cli.desktop import add_run_parser
 from chatkit_desktop.cli.doctor import add_doctor_parser
 from chatkit_desktop.cli.keys import add_keys_parser
 from chatkit_desktop.logs import LEVELS
@@ -34,35 +35,38 @@ def build_parser() -> argparse.ArgumentParser:
         default="INFO",
         help="how much to log to stderr and the log file (default: INFO)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser(
-        "serve",
-        parents=[common],
-        help="run the local ChatKit server without a window",
-        description="Run the ChatKit server on 127.0.0.1 and print the address to open.",
-    )
-    serve.add_argument(
-        "--port", type=int, default=0, help="port on 127.0.0.1 (default 0: pick a free one)"
-    )
-    serve.add_argument(
+    # The provider flags, shared by `serve` and `run` (the window).
+    provider = argparse.ArgumentParser(add_help=False)
+    provider.add_argument(
         "--provider",
         choices=list(PROVIDERS),
         default=None,
         help="answer with this provider (env CHATKIT_DESKTOP_PROVIDER; default: from Settings)",
     )
-    serve.add_argument(
+    provider.add_argument(
         "--model", default=None, help="model for that provider (env CHATKIT_DESKTOP_MODEL)"
     )
-    serve.add_argument(
+    provider.add_argument(
         "--base-url",
         default=None,
         help="the provider's base URL, e.g. http://localhost:11434/v1 "
         "(env CHATKIT_DESKTOP_BASE_URL)",
     )
-    serve.add_argument(
+    provider.add_argument(
         "--tracing",
         action="store_true",
         help="send Agents SDK traces to OpenAI (off unless asked; env CHATKIT_DESKTOP_TRACING=1)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_run_parser(sub, [common, provider])
+    serve = sub.add_parser(
+        "serve",
+        parents=[common, provider],
+        help="run the local ChatKit server without a window",
+        description="Run the ChatKit server on 127.0.0.1 and print the address to open.",
+    )
+    serve.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default 0: pick a free one)"
     )
     add_doctor_parser(sub, [common])
     add_keys_parser(sub, [common])
@@ -71,10 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        # The desktop window arrives in a later version; until then the server is the app.
-        args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    arguments = list(argv if argv is not None else sys.argv[1:])
+    # No command: the app in its window, `run`'s flags allowed (`chatkit-desktop --data-dir X`).
+    if not arguments or (
+        arguments[0].startswith("-") and arguments[0] not in ("-h", "--help", "--version")
+    ):
+        arguments = ["run", *arguments]
+    args = parser.parse_args(arguments)
+    if args.command == "run":
+        from chatkit_desktop.desktop.app import run_desktop
+
+        return run_desktop(args)
     if args.command == "serve":
         from chatkit_desktop.cli.serve import run_serve
 

@@ -17,6 +17,7 @@ from chatkit_desktop.http.services import LazyServices
 from chatkit_desktop.http.settings_api import add_settings_routes
 from chatkit_desktop.http.sse import cancel_streams
 from chatkit_desktop.http.static import add_csp, add_static_routes
+from chatkit_desktop.http.uploads import add_upload_routes
 from chatkit_desktop.settings.preferences import PreferencesFile
 from chatkit_desktop.store.migrations import migrate
 
@@ -56,5 +57,6 @@ def create_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/chatkit/api", chatkit_endpoint)
     add_settings_routes(app)
+    add_upload_routes(app)
     add_static_routes(app)
     return app

@@ -20,6 +20,7 @@ from chatkit_desktop.context import RequestContext
 from chatkit_desktop.http.errors import ApiError
 from chatkit_desktop.http.keys import CONFIG, SERVICES, STREAMS
 from chatkit_desktop.http.sse import error_event, stream_sse
+from chatkit_desktop.http.uploads import preview_urls
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +153,15 @@ async def chatkit_endpoint(request: web.Request) -> web.StreamResponse:
             raise  # unexpected: the error middleware logs it and answers 500
         raise mapped from exc
 
+    # Attachments leave with freshly signed preview URLs (see http/uploads.py).
+    previews = preview_urls(request)
     if isinstance(result, StreamingResult):
         return await stream_sse(
             request,
-            result,
+            result if previews is None else previews.stream(result),
             registry=request.app[STREAMS],
             early_error=lambda exc: map_exception(exc, kind),
             late_error=_late_error,
         )
-    return web.Response(body=result.json, content_type="application/json")
+    body = result.json if previews is None else previews.json(result.json)
+    return web.Response(body=body, content_type="application/json")

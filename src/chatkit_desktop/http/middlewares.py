@@ -15,13 +15,16 @@ from aiohttp import web
 
 from chatkit_desktop.http.errors import ApiError, json_error
 from chatkit_desktop.http.keys import CONFIG
+from chatkit_desktop.http.origins import CHATKIT_CDN, is_chatkit_frame_upload
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PUBLIC_PATHS = frozenset({"/", "/healthz"})
-PUBLIC_PREFIXES = ("/static/",)
+# The upload and preview routes check a bearer token or a signed, expiring URL themselves
+# (http/uploads.py): ChatKit's frame fetches them without our token.
+PUBLIC_PATHS = frozenset({"/", "/healthz", "/chatkit/api/upload"})
+PUBLIC_PREFIXES = ("/static/", "/attachments/")
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -93,7 +96,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         # A DNS-rebinding page reaches us under its own host name: refuse it.
         raise ApiError(403, "forbidden_host", "This server only answers requests for 127.0.0.1.")
     origin = request.headers.get("Origin")
-    if origin is not None and origin != f"http://{request.host}":
+    if (
+        origin is not None
+        and origin != f"http://{request.host}"
+        and not is_chatkit_frame_upload(request.path, origin)
+    ):
         raise ApiError(403, "forbidden_origin", "Requests from other web pages are not accepted.")
     if request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
         return await handler(request)
@@ -114,7 +121,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """`on_response_prepare`: headers every response carries, streamed ones included."""
+    """`on_response_prepare`: headers every response carries, streamed ones included.
+
+    An upload from ChatKit's frame (another origin) may read its answer, errors included;
+    nothing else is ever shared across origins."""
+    if is_chatkit_frame_upload(request.path, request.headers.get("Origin")):
+        response.headers["Access-Control-Allow-Origin"] = CHATKIT_CDN
+        response.headers["Vary"] = "Origin"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Cache-Control", "no-store")

@@ -43,6 +43,7 @@ async def build_services(config: ServerConfig, preferences: PreferencesFile) -> 
     from chatkit_desktop.chat.server import DesktopChatKitServer
     from chatkit_desktop.providers.factory import ModelFactory
     from chatkit_desktop.providers.keys import key_lookup
+    from chatkit_desktop.store.attachment_files import AttachmentFiles
     from chatkit_desktop.store.sqlite_store import SQLiteStore
     from chatkit_desktop.vault import Vault
 
@@ -55,9 +56,12 @@ async def build_services(config: ServerConfig, preferences: PreferencesFile) -> 
     )
     store = await SQLiteStore.open(config.paths.database)
     models = ModelFactory(config.providers, preferences.get, key_lookup(vault))
+    attachments = AttachmentFiles(config.paths.attachments, store)
+    await attachments.sweep_partial_uploads()
     chat = DesktopChatKitServer(
         store,
         models,
+        attachments=attachments,
         preferences=preferences.get,
         tracing=config.tracing,
         generate_titles=config.generate_titles,

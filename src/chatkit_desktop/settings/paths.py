@@ -37,3 +37,18 @@ class DataPaths:
     @property
     def attachments(self) -> Path:
         return self.root / "attachments"
+
+    @property
+    def window_state(self) -> Path:
+        """The desktop window's size and position, remembered between launches."""
+        return self.root / "window-state.json"
+
+    @property
+    def instance_lock(self) -> Path:
+        """Held (an OS file lock) by the one desktop app using this data directory."""
+        return self.root / "desktop.lock"
+
+    @property
+    def instance_file(self) -> Path:
+        """How to reach that app: its loopback port and a secret (readable by the user only)."""
+        return self.root / "desktop-instance.json"

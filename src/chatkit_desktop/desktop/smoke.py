@@ -1,0 +1,161 @@
+"""A test hook: prove that the real window loaded the page and reaches the server through it.
+
+`CHATKIT_DESKTOP_SMOKE=1` (or `hold`): once the page has loaded, the app runs a script in the
+page that fetches `/healthz` and a token-authenticated `threads.list`, waits for the answers and
+prints one line `CHATKIT_DESKTOP_SMOKE {json}` on stdout: the answers, the window's geometry and
+how long the window took to show and the page to load. With `1` it then closes the window
+itself, like a user would; with `hold` the window stays open.
+
+`CHATKIT_DESKTOP_SMOKE_GEOMETRY=x,y,width,height` moves and resizes the window first;
+`CHATKIT_DESKTOP_SMOKE_SCREENSHOT=path` saves a screenshot of the screen there (ImageMagick's
+`import`) before the line is printed.
+
+pywebview's `evaluate_js` wraps scripts in `eval()`, which the page's Content-Security-Policy
+forbids (no 'unsafe-eval'), so the probe starts with `run_js` (no eval) and its result is read
+back by polling a global variable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from webview import Window
+
+log = logging.getLogger(__name__)
+
+SMOKE_ENV = "CHATKIT_DESKTOP_SMOKE"
+GEOMETRY_ENV = "CHATKIT_DESKTOP_SMOKE_GEOMETRY"
+SCREENSHOT_ENV = "CHATKIT_DESKTOP_SMOKE_SCREENSHOT"
+LINE_PREFIX = "CHATKIT_DESKTOP_SMOKE "
+PROBE_TIMEOUT_S = 20.0
+RESULT_VARIABLE = "__chatkitDesktopSmoke"
+
+PROBE_SCRIPT = """
+(function () {
+  window.%(var)s = null;
+  var token = %(token)s;
+  Promise.all([
+    fetch('/healthz').then(function (r) { return r.json(); }),
+    fetch('/chatkit/api', {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + token},
+      body: JSON.stringify({type: 'threads.list', params: {limit: 20}})
+    }).then(function (r) {
+      return r.json().then(function (body) { return {status: r.status, body: body}; });
+    })
+  ]).then(function (answers) {
+    window.%(var)s = {ok: true, health: answers[0], threads_status: answers[1].status,
+      threads: answers[1].body, title: document.title, ready_state: document.readyState,
+      token_in_address: location.href.indexOf(token) !== -1};
+  }, function (error) {
+    window.%(var)s = {ok: false, error: String(error)};
+  });
+  return 'started';
+})()
+"""
+
+
+class SmokeHook:
+    def __init__(self, mode: str, window: Window, token: str, started: float) -> None:
+        self.mode = mode
+        self.window = window
+        self.token = token
+        self.started = started
+        self.shown_s: float | None = None
+        self._ran = threading.Lock()
+        self._geometry = os.environ.get(GEOMETRY_ENV, "")
+        self._screenshot = os.environ.get(SCREENSHOT_ENV, "")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str], window: Window, token: str, started: float
+    ) -> SmokeHook | None:
+        mode = env.get(SMOKE_ENV, "")
+        if mode not in ("1", "hold"):
+            return None
+        hook = cls(mode, window, token, started)
+        window.events.shown += hook._on_shown
+        window.events.loaded += hook._on_loaded
+        return hook
+
+    def _on_shown(self) -> None:
+        self.shown_s = time.monotonic() - self.started
+
+    def _on_loaded(self) -> None:
+        if not self._ran.acquire(blocking=False):
+            return  # the first load only
+        loaded_s = time.monotonic() - self.started
+        try:
+            result = self._probe()
+        except Exception as exc:
+            log.exception("Smoke probe failed")
+            result = {"ok": False, "error": repr(exc)}
+        result["window_shown_s"] = self.shown_s
+        result["page_loaded_s"] = round(loaded_s, 3)
+        result["rss_kb"] = _rss_kb()
+        result["pid"] = os.getpid()
+        sys.stdout.write(LINE_PREFIX + json.dumps(result) + "\n")
+        sys.stdout.flush()
+        if self.mode == "1":
+            self.window.destroy()
+
+    def _probe(self) -> dict[str, Any]:
+        if self._geometry:
+            x, y, width, height = (int(v) for v in self._geometry.split(","))
+            self.window.move(x, y)
+            self.window.resize(width, height)
+            time.sleep(0.5)  # let the toolkit apply it and the state tracker see it
+        script = PROBE_SCRIPT % {"var": RESULT_VARIABLE, "token": json.dumps(self.token)}
+        self.window.run_js(script)
+        deadline = time.monotonic() + PROBE_TIMEOUT_S
+        result: Any = None
+        while time.monotonic() < deadline:
+            raw = self.window.run_js(f"JSON.stringify(window.{RESULT_VARIABLE} || null)")
+            result = json.loads(raw) if isinstance(raw, str) and raw else None
+            if result is not None:
+                break
+            time.sleep(0.1)
+        if not isinstance(result, dict):
+            result = {"ok": False, "error": "the page did not answer in time"}
+        answer: dict[str, Any] = result
+        answer["geometry"] = {
+            "x": self.window.x,
+            "y": self.window.y,
+            "width": self.window.width,
+            "height": self.window.height,
+        }
+        if self._screenshot:
+            time.sleep(0.5)  # let the page paint
+            answer["screenshot"] = _screenshot(self._screenshot)
+        return answer
+
+
+def _screenshot(path: str) -> str:
+    tool = shutil.which("import")
+    if tool is None:
+        return "ImageMagick's import is not installed"
+    done = subprocess.run(
+        [tool, "-window", "root", path], capture_output=True, text=True, timeout=30, check=False
+    )
+    return "ok" if done.returncode == 0 else done.stderr.strip()
+
+
+def _rss_kb() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None

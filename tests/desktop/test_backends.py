@@ -1,0 +1,117 @@
+"""Choosing the GUI toolkit and checking that a window can open, before any toolkit loads."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from chatkit_desktop.desktop import backends
+from chatkit_desktop.desktop.backends import (
+    choose_gui,
+    display_problem,
+    prepare_environment,
+    requested_gui,
+)
+
+
+@pytest.mark.parametrize(
+    ("system", "requested", "gui"),
+    [
+        ("Windows", "auto", "edgechromium"),
+        ("Windows", "gtk", "edgechromium"),
+        ("Darwin", "auto", "cocoa"),
+        ("Darwin", "qt", "cocoa"),
+        ("Linux", "auto", "qt"),
+        ("Linux", "qt", "qt"),
+    ],
+)
+def test_each_os_gets_its_own_toolkit(system, requested, gui):
+    assert choose_gui(requested, system, gtk_available=True).gui == gui
+
+
+def test_gtk_when_asked_for_and_installed():
+    assert choose_gui("gtk", "Linux", gtk_available=True).gui == "gtk"
+
+
+def test_gtk_asked_for_but_missing_falls_back_to_qt_with_a_note():
+    choice = choose_gui("gtk", "Linux", gtk_available=False)
+    assert choice.gui == "qt"
+    assert choice.note is not None and "gir1.2-webkit2-4.1" in choice.note
+
+
+def test_the_flag_wins_over_the_variable_which_wins_over_auto():
+    assert requested_gui("qt", {"CHATKIT_DESKTOP_GUI": "gtk"}) == ("qt", None)
+    assert requested_gui(None, {"CHATKIT_DESKTOP_GUI": "GTK"}) == ("gtk", None)
+    assert requested_gui(None, {}) == ("auto", None)
+    value, note = requested_gui(None, {"CHATKIT_DESKTOP_GUI": "motif"})
+    assert value == "auto" and note is not None and "motif" in note
+
+
+def test_no_sandbox_is_appended_for_root_only_and_keeps_the_users_flags():
+    env = {"QTWEBENGINE_CHROMIUM_FLAGS": "--disable-gpu"}
+    prepare_environment("qt", env, euid=0)
+    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--disable-gpu --no-sandbox"
+    prepare_environment("qt", env, euid=0)  # not twice
+    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--disable-gpu --no-sandbox"
+    assert env["QT_API"] == "pyqt6"
+
+    user: dict[str, str] = {}
+    prepare_environment("qt", user, euid=1000)
+    assert "QTWEBENGINE_CHROMIUM_FLAGS" not in user
+
+    gtk: dict[str, str] = {}
+    prepare_environment("gtk", gtk, euid=0)
+    assert gtk == {}
+
+
+def test_no_display_at_all_is_explained():
+    problem = display_problem("qt", {}, "Linux")
+    assert problem is not None and "DISPLAY" in problem and "WAYLAND_DISPLAY" in problem
+
+
+def test_a_display_nobody_serves_is_explained():
+    problem = display_problem("qt", {"DISPLAY": ":4242"}, "Linux")
+    assert problem == "the X display ':4242' does not answer"
+    assert display_problem("qt", {"DISPLAY": "nonsense"}, "Linux") is not None
+
+
+def test_a_wayland_socket_counts(tmp_path):
+    path = tmp_path / "wayland-9"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen()
+        env = {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path)}
+        assert display_problem("qt", env, "Linux") is None
+    assert display_problem("qt", {**env, "WAYLAND_DISPLAY": "wayland-8"}, "Linux") is not None
+
+
+def test_headless_qt_platforms_and_other_oses_need_no_display():
+    assert display_problem("qt", {"QT_QPA_PLATFORM": "offscreen"}, "Linux") is None
+    assert display_problem("gtk", {"QT_QPA_PLATFORM": "offscreen"}, "Linux") is not None
+    assert display_problem("edgechromium", {}, "Windows") is None
+    assert display_problem("cocoa", {}, "Darwin") is None
+
+
+def test_missing_qt_libraries_are_named_as_debian_packages(monkeypatch):
+    real = backends.ctypes.CDLL
+
+    def fake_cdll(name, *args, **kwargs):
+        if name == "libxcb-cursor.so.0":
+            raise OSError("not found")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(backends.ctypes, "CDLL", fake_cdll)
+    assert backends.missing_qt_packages({"DISPLAY": ":0"}, "Linux") == ["libxcb-cursor0"]
+    assert backends.missing_qt_packages({}, "Linux") == []  # no X11: not checked
+    with pytest.raises(backends.GuiUnavailable, match="libxcb-cursor0"):
+        backends.load_webview("qt", {"DISPLAY": ":0"}, "Linux")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Linux libraries")
+def test_this_machine_has_the_qt_libraries():
+    """scripts/bootstrap installs packaging/apt/run.txt; the window tests rely on it."""
+    if not os.path.exists("/usr/bin/dpkg"):
+        pytest.skip("not a Debian system")
+    assert backends.missing_qt_packages({"DISPLAY": ":0"}, "Linux") == []
