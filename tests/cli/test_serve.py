@@ -296,3 +296,24 @@ def test_bad_overrides_are_refused_in_words_before_starting(tmp_path, args, env,
     assert words in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+async def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path, openai_server):
+    _, base_url = openai_server
+    served = await start_serve(tmp_path, serve_env(base_url))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "chatkit_desktop", "serve", "--data-dir", str(tmp_path)],
+            env=serve_env(base_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 5
+        assert "already running" in proc.stderr and "Traceback" not in proc.stderr
+        assert proc.stdout == ""
+    finally:
+        assert await served.stop(signal.SIGTERM) == 0
+    # Once the first is gone, the directory is free again.
+    again = await start_serve(tmp_path, serve_env(base_url))
+    assert await again.stop(signal.SIGTERM) == 0

@@ -115,3 +115,17 @@ def test_this_machine_has_the_qt_libraries():
     if not os.path.exists("/usr/bin/dpkg"):
         pytest.skip("not a Debian system")
     assert backends.missing_qt_packages({"DISPLAY": ":0"}, "Linux") == []
+
+
+def test_a_qt_that_does_not_load_is_reported_in_words(monkeypatch):
+    real = backends.importlib.import_module
+
+    def fake_import(name, *args, **kwargs):
+        if name == "qtpy.QtWebEngineWidgets":
+            raise ImportError("libQt6WebEngineCore.so.6: cannot open shared object file")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(backends, "missing_qt_packages", lambda env, system: [])
+    monkeypatch.setattr(backends.importlib, "import_module", fake_import)
+    with pytest.raises(backends.GuiUnavailable, match="QtWebEngine could not be loaded"):
+        backends.load_webview("qt", {}, "Linux")

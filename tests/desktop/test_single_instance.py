@@ -9,12 +9,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 from chatkit_desktop.desktop.single_instance import (
     FocusListener,
     InstanceInfo,
     InstanceLock,
-    ask_running_instance_to_focus,
+    claim_or_focus,
     read_instance_file,
     remove_instance_file,
     send_focus_request,
@@ -133,8 +134,34 @@ async def test_the_listener_is_on_loopback_only():
     assert hosts == {"127.0.0.1"}
 
 
-def test_asking_with_nobody_listening_gives_up(tmp_path):
+def test_claim_or_focus(tmp_path):
     path = tmp_path / "desktop-instance.json"
-    write_instance_file(path, InstanceInfo(os.getpid(), 9, "s"))  # port 9: discard, closed
-    assert ask_running_instance_to_focus(path, wait_s=0.3) is False
-    assert ask_running_instance_to_focus(tmp_path / "none.json", wait_s=0.2) is False
+    first = InstanceLock(tmp_path / "desktop.lock")
+    assert claim_or_focus(first, path, wait_s=0) == "claimed"
+    # Held, and the instance file points at nobody (port 9: discard, closed): give up in time.
+    write_instance_file(path, InstanceInfo(os.getpid(), 9, "s"))
+    second = InstanceLock(tmp_path / "desktop.lock")
+    assert claim_or_focus(second, path, wait_s=0.3) == "no answer"
+    # The first one closing while the second waits: the second takes over.
+    threading.Timer(0.3, first.release).start()
+    assert claim_or_focus(second, path, wait_s=5) == "claimed"
+    second.release()
+
+
+async def test_claim_or_focus_asks_the_holder(tmp_path):
+    path = tmp_path / "desktop-instance.json"
+    holder = InstanceLock(tmp_path / "desktop.lock")
+    assert holder.acquire()
+    calls: list[str] = []
+    listener = FocusListener("secret", lambda: calls.append("focus"))
+    port = await listener.start()
+    write_instance_file(path, InstanceInfo(os.getpid(), port, "secret"))
+    try:
+        outcome = await asyncio.to_thread(
+            claim_or_focus, InstanceLock(tmp_path / "desktop.lock"), path, wait_s=5
+        )
+    finally:
+        await listener.close()
+        holder.release()
+    assert outcome == "focused"
+    assert calls == ["focus"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from chatkit_desktop.desktop.backends import GUI_CHOICES
+from chatkit_desktop.desktop.gui_choices import GUI_CHOICES
 
 
 def add_run_parser(

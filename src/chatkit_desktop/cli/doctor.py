@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.metadata
-import importlib.util
 import os
 import platform
 import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chatkit_desktop import __version__
 from chatkit_desktop.providers.catalog import PROVIDERS
 from chatkit_desktop.providers.config import ProviderSettings, active_provider
 from chatkit_desktop.settings.paths import DataPaths, default_data_dir
-from chatkit_desktop.settings.preferences import PreferencesFile
+
+if TYPE_CHECKING:
+    from chatkit_desktop.settings.preferences import PreferencesFile
 
 CHATKIT_JS_URL = "https://cdn.platform.openai.com/deployments/chatkit/chatkit.js"
 CHECK_TIMEOUT_S = 8.0
@@ -56,6 +56,8 @@ def add_doctor_parser(
 
 
 def _versions() -> Finding:
+    import importlib.metadata
+
     names = ("openai-chatkit", "openai-agents", "openai", "aiohttp", "aiosqlite", "keyring")
     parts = [f"chatkit-desktop {__version__}", f"Python {platform.python_version()}"]
     for name in names:
@@ -122,6 +124,8 @@ def _settings(prefs: PreferencesFile) -> Finding:
 
 
 def _webview() -> Finding:
+    import importlib.util
+
     if importlib.util.find_spec("webview") is None:
         return Finding(
             "warn",
@@ -219,6 +223,8 @@ async def _providers(
 
 
 async def diagnose(paths: DataPaths, settings: ProviderSettings, *, offline: bool) -> list[Finding]:
+    from chatkit_desktop.settings.preferences import PreferencesFile
+
     prefs = await asyncio.to_thread(PreferencesFile.load, paths.settings)
     findings = [_versions(), _data_dir(paths), await asyncio.to_thread(_database, paths)]
     findings.append(_settings(prefs))

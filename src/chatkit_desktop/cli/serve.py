@@ -9,12 +9,13 @@ import os
 import signal
 import sys
 
+from chatkit_desktop.desktop.single_instance import InstanceLock
 from chatkit_desktop.http.config import ServerConfig, new_token
 from chatkit_desktop.logs import setup_logging, stop_logging
 from chatkit_desktop.providers.catalog import PROVIDERS
 from chatkit_desktop.providers.config import ProviderConfigError, ProviderSettings
 from chatkit_desktop.settings.paths import DataPaths, default_data_dir
-from chatkit_desktop.settings.preferences import check_base_url
+from chatkit_desktop.settings.urls import check_base_url
 from chatkit_desktop.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     )
 
 
-def _check_overrides(config: ServerConfig) -> str | None:
+def check_overrides(config: ServerConfig) -> str | None:
     """Wrong values from flags or the environment are refused before anything starts."""
     chosen = config.providers
     if chosen.provider is not None and chosen.provider not in PROVIDERS:
@@ -58,6 +59,7 @@ async def serve(config: ServerConfig) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"chatkit-desktop is ready at {server.launch_url}", flush=True)
+    server.warm_up()
     log.info("Serving on %s (data in %s)", server.base_url, config.paths.root)
     await stop.wait()
     log.info("Stopping: cancelling turns in flight and closing the database")
@@ -77,12 +79,22 @@ def run_serve(args: argparse.Namespace) -> int:
     except ProviderConfigError as exc:
         print(f"chatkit-desktop: {exc}", file=sys.stderr)
         return 2
-    problem = _check_overrides(config)
+    problem = check_overrides(config)
     if problem:
         print(f"chatkit-desktop: {problem}", file=sys.stderr)
         return 2
     setup_logging(args.log_level, config.paths.log_file)
+    # One server per database: the window and `serve` share this lock.
+    lock = InstanceLock(config.paths.instance_lock)
     try:
+        config.paths.root.mkdir(parents=True, exist_ok=True)
+        if not lock.acquire():
+            log.error(
+                "chatkit-desktop is already running on %s (a window or `serve`). Use that one, "
+                "stop it first, or pass another --data-dir.",
+                config.paths.root,
+            )
+            return 5
         return asyncio.run(serve(config))
     except StoreError as exc:
         log.error("%s", exc)
@@ -91,4 +103,5 @@ def run_serve(args: argparse.Namespace) -> int:
         log.error("Could not start the server: %s", exc)
         return 4
     finally:
+        lock.release()
         stop_logging()

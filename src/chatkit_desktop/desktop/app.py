@@ -23,7 +23,7 @@ from chatkit_desktop.desktop.single_instance import (
     FocusListener,
     InstanceInfo,
     InstanceLock,
-    ask_running_instance_to_focus,
+    claim_or_focus,
     new_secret,
     remove_instance_file,
     write_instance_file,
@@ -59,10 +59,11 @@ def run_desktop(args: argparse.Namespace) -> int:
         _say(f"cannot create the data directory {paths.root}: {exc}")
         return EXIT_SERVER_FAILED
     lock = InstanceLock(paths.instance_lock)
-    if not lock.acquire():
-        if ask_running_instance_to_focus(paths.instance_file):
-            print(ALREADY_RUNNING, flush=True)
-            return EXIT_OK
+    outcome = claim_or_focus(lock, paths.instance_file)
+    if outcome == "focused":
+        print(ALREADY_RUNNING, flush=True)
+        return EXIT_OK
+    if outcome == "no answer":
         _say(
             f"another chatkit-desktop is using {paths.root} but did not answer. Close it (or "
             "end its process) and try again, or use another --data-dir."
@@ -75,7 +76,7 @@ def run_desktop(args: argparse.Namespace) -> int:
 
 
 def _run_locked(args: argparse.Namespace, started: float) -> int:
-    from chatkit_desktop.cli.serve import _check_overrides, config_from_args
+    from chatkit_desktop.cli.serve import check_overrides, config_from_args
     from chatkit_desktop.logs import setup_logging, stop_logging
     from chatkit_desktop.providers.config import ProviderConfigError
 
@@ -84,7 +85,7 @@ def _run_locked(args: argparse.Namespace, started: float) -> int:
     except ProviderConfigError as exc:
         _say(str(exc))
         return EXIT_USAGE
-    problem = _check_overrides(config)
+    problem = check_overrides(config)
     if problem:
         _say(problem)
         return EXIT_USAGE
@@ -139,6 +140,8 @@ def _run_window(
     listener = FocusListener(secret, relay)
     try:
         server = server_thread.start()
+        # The page asks for settings and threads as soon as it loads: start the SDKs now.
+        server_thread.call(server.warm_up)
         focus_port = server_thread.run(listener.start(), 10.0)
         write_instance_file(paths.instance_file, InstanceInfo(os.getpid(), focus_port, secret))
     except StoreError as exc:

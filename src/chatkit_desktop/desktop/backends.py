@@ -23,11 +23,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Literal
 
+from chatkit_desktop.desktop.gui_choices import GUI_CHOICES, GUI_ENV
+
 log = logging.getLogger(__name__)
 
 Gui = Literal["qt", "gtk", "edgechromium", "cocoa"]
-GUI_ENV = "CHATKIT_DESKTOP_GUI"
-GUI_CHOICES = ("auto", "qt", "gtk")
 CHROMIUM_FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 
 # Qt platform plugins that need no display server.

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import filelock
 
@@ -39,7 +40,7 @@ class InstanceLock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = filelock.FileLock(path, mode=0o600, fallback_to_soft=False)
+        self._lock = filelock.FileLock(path, mode=0o600, thread_local=False, fallback_to_soft=False)
         self._held = False
 
     def acquire(self) -> bool:
@@ -185,13 +186,21 @@ def send_focus_request(info: InstanceInfo, timeout: float = REQUEST_TIMEOUT_S) -
     return isinstance(answer, dict) and answer.get("ok") is True
 
 
-def ask_running_instance_to_focus(path: Path, *, wait_s: float = 10.0) -> bool:
-    """Ask the lock holder to come forward; it may still be starting, so retry for `wait_s`."""
+def claim_or_focus(
+    lock: InstanceLock, instance_file: Path, *, wait_s: float = 10.0
+) -> Literal["claimed", "focused", "no answer"]:
+    """Become the app for this data directory, or ask the one that is to come forward.
+
+    The other app may still be starting (no instance file yet) or be closing (listener gone,
+    lock not yet released): both are retried for `wait_s` seconds.
+    """
     deadline = time.monotonic() + wait_s
     while True:
-        info = read_instance_file(path)
+        if lock.acquire():
+            return "claimed"
+        info = read_instance_file(instance_file)
         if info is not None and send_focus_request(info):
-            return True
+            return "focused"
         if time.monotonic() >= deadline:
-            return False
+            return "no answer"
         time.sleep(0.2)

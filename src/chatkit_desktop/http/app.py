@@ -12,13 +12,12 @@ from chatkit_desktop.http import middlewares
 from chatkit_desktop.http.chatkit_api import chatkit_endpoint
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.health import healthz
-from chatkit_desktop.http.keys import CONFIG, PREFERENCES, SERVICES, STREAMS
+from chatkit_desktop.http.keys import CONFIG, SERVICES, STREAMS
 from chatkit_desktop.http.services import LazyServices
 from chatkit_desktop.http.settings_api import add_settings_routes
 from chatkit_desktop.http.sse import cancel_streams
 from chatkit_desktop.http.static import add_csp, add_static_routes
 from chatkit_desktop.http.uploads import add_upload_routes
-from chatkit_desktop.settings.preferences import PreferencesFile
 from chatkit_desktop.store.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -29,11 +28,7 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     # Fail before the server says it is ready: a database from a newer version is refused here.
     await asyncio.to_thread(config.paths.root.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(migrate, config.paths.database)
-    preferences = await asyncio.to_thread(PreferencesFile.load, config.paths.settings)
-    if preferences.error:
-        log.warning("%s Using default settings until it is fixed.", preferences.error)
-    app[PREFERENCES] = preferences
-    services = LazyServices(config, preferences)
+    services = LazyServices(config)
     app[SERVICES] = services
     yield
     await services.close()

@@ -8,9 +8,7 @@ from aiohttp import web
 
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.services import LazyServices
-from chatkit_desktop.settings.preferences import PreferencesFile
 
 CONFIG = web.AppKey("config", ServerConfig)
 SERVICES = web.AppKey("services", LazyServices)
-PREFERENCES = web.AppKey("preferences", PreferencesFile)
 STREAMS = web.AppKey("streams", set[asyncio.Task[None]])

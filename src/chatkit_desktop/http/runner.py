@@ -8,6 +8,7 @@ from aiohttp import web
 
 from chatkit_desktop.http.app import create_app
 from chatkit_desktop.http.config import ServerConfig
+from chatkit_desktop.http.keys import SERVICES
 
 
 @dataclass
@@ -24,6 +25,10 @@ class RunningServer:
     def launch_url(self) -> str:
         """The page's address; the token rides in the fragment, which browsers never send."""
         return f"{self.base_url}#token={self.config.token}"
+
+    def warm_up(self) -> None:
+        """Start loading the SDKs and opening the store now (call it once the app is shown)."""
+        self.runner.app[SERVICES].start()
 
     async def stop(self) -> None:
         """Stop accepting, cancel turns in flight (partial answers saved), close the database."""

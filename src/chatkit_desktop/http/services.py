@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.errors import ApiError
-from chatkit_desktop.settings.preferences import PreferencesFile
 
 if TYPE_CHECKING:
     from chatkit_desktop.chat.server import DesktopChatKitServer
     from chatkit_desktop.providers.factory import ModelFactory
+    from chatkit_desktop.settings.preferences import PreferencesFile
     from chatkit_desktop.store.sqlite_store import SQLiteStore
     from chatkit_desktop.vault import Vault
 
@@ -36,17 +36,21 @@ class Services:
     preferences: PreferencesFile
 
 
-async def build_services(config: ServerConfig, preferences: PreferencesFile) -> Services:
+async def build_services(config: ServerConfig) -> Services:
     for name in _HEAVY_MODULES:
         # In a worker thread: the loop keeps serving while the SDKs import.
         await asyncio.to_thread(importlib.import_module, name)
     from chatkit_desktop.chat.server import DesktopChatKitServer
     from chatkit_desktop.providers.factory import ModelFactory
     from chatkit_desktop.providers.keys import key_lookup
+    from chatkit_desktop.settings.preferences import PreferencesFile
     from chatkit_desktop.store.attachment_files import AttachmentFiles
     from chatkit_desktop.store.sqlite_store import SQLiteStore
     from chatkit_desktop.vault import Vault
 
+    preferences = await asyncio.to_thread(PreferencesFile.load, config.paths.settings)
+    if preferences.error:
+        log.warning("%s Using default settings until it is fixed.", preferences.error)
     # Finding the keyring backend may talk to D-Bus: not on the event loop.
     vault = await asyncio.to_thread(
         Vault,
@@ -70,12 +74,24 @@ async def build_services(config: ServerConfig, preferences: PreferencesFile) -> 
 
 
 class LazyServices:
-    def __init__(self, config: ServerConfig, preferences: PreferencesFile) -> None:
-        self._task = asyncio.create_task(build_services(config, preferences), name="build-services")
+    """Builds the services once, in the background, from the first `start()` or `get()`.
+
+    `start_server` calls `start()` right after the port is bound and the address printed, so
+    the SDK imports (seconds of CPU, holding the GIL) never delay the moment the app is ready.
+    """
+
+    def __init__(self, config: ServerConfig) -> None:
+        self._config = config
+        self._task: asyncio.Task[Services] | None = None
+
+    def start(self) -> asyncio.Task[Services]:
+        if self._task is None:
+            self._task = asyncio.create_task(build_services(self._config), name="build-services")
+        return self._task
 
     async def get(self) -> Services:
         try:
-            return await asyncio.shield(self._task)
+            return await asyncio.shield(self.start())
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -83,9 +99,11 @@ class LazyServices:
 
     async def ready(self) -> Services:
         """Wait for the services, raising their start-up error as is."""
-        return await asyncio.shield(self._task)
+        return await asyncio.shield(self.start())
 
     async def close(self) -> None:
+        if self._task is None:
+            return
         # Wait for a build still in flight rather than cancel it: a cancel landing inside
         # `aiosqlite.connect` leaks the connection and its thread (which then fails on the closed
         # loop), and the imports run in a thread that cannot be stopped anyway.

@@ -19,7 +19,6 @@ from chatkit_desktop.http.keys import CONFIG, SERVICES
 from chatkit_desktop.http.services import Services
 from chatkit_desktop.providers.catalog import PROVIDERS, ProviderInfo
 from chatkit_desktop.providers.config import ProviderConfigError, active_provider
-from chatkit_desktop.settings.preferences import SettingsError
 
 CHECK_TIMEOUT_S = 15.0
 
@@ -111,6 +110,8 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def put_settings(request: web.Request) -> web.Response:
     changes = await _json_object(request)
+    from chatkit_desktop.settings.preferences import SettingsError
+
     services = await request.app[SERVICES].get()
     try:
         await asyncio.to_thread(services.preferences.update, changes)

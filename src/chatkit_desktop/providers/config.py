@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chatkit_desktop.providers.catalog import ProviderInfo, provider_info
-from chatkit_desktop.settings.preferences import Preferences
+
+if TYPE_CHECKING:
+    from chatkit_desktop.settings.preferences import Preferences
 
 
 class ProviderConfigError(Exception):

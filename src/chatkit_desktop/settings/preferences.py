@@ -12,27 +12,17 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chatkit_desktop.providers.catalog import ProviderId
+from chatkit_desktop.settings.urls import check_base_url
 
 DEFAULT_DOMAIN_KEY = "domain_pk_localhost_dev"
 
 
 class SettingsError(Exception):
     """The settings file (or a change to it) is not valid; the message names the field."""
-
-
-def check_base_url(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError("must be an http:// or https:// URL such as http://localhost:11434/v1")
-    return value
 
 
 class ProviderPreferences(BaseModel):
