@@ -127,13 +127,14 @@ export class SettingsDialog {
     const problem = $("settings-problem");
     const notes = [];
     if (settings.settings_error) notes.push(`${settings.settings_error} Saving here replaces the file.`);
+    const names = { provider: "provider", model: "model", base_url: "base URL" };
     const overrides = Object.entries(settings.overrides ?? {});
     if (overrides.length) {
       notes.push(
-        "Set when chatkit-desktop started (command line or environment), and winning over what you save " +
-          "here for this run: " +
-          overrides.map(([name, value]) => `${name} = ${value}`).join(", ") +
-          ".",
+        "chatkit-desktop was started with " +
+          overrides.map(([name, value]) => `${names[name] ?? name} ${value}`).join(", ") +
+          " (command line or environment): for the active provider, that wins over what you save here " +
+          "until it is started without it.",
       );
     }
     problem.textContent = notes.join(" ");
@@ -372,9 +373,11 @@ export class SettingsDialog {
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         const info = this.provider(id);
-        row.querySelector(".key-offer-text").textContent =
-          `${err.message} You can keep this key in memory for this session only (it is forgotten when ` +
-          `chatkit-desktop stops), or set the ${info?.key_env ?? "provider's"} environment variable instead.`;
+        // The server's words say what is missing and what the ways on are; add them if not.
+        row.querySelector(".key-offer-text").textContent = /session only/i.test(err.message)
+          ? err.message
+          : `${err.message} You can keep this key in memory for this session only (it is forgotten ` +
+            `when chatkit-desktop stops), or set the ${info?.key_env ?? "provider's"} environment variable.`;
         offer.hidden = false;
         this.message(status, "Not saved yet: there is no secure keyring.", "fail");
         row.querySelector(".key-session").focus();

@@ -53,6 +53,9 @@ def _check_csp(headers) -> None:
     assert directives["object-src"] == ["'none'"]
     # ChatKit's frame from the CDN must load: no cross-origin isolation.
     assert "Cross-Origin-Embedder-Policy" not in headers
+    # Nothing on the page (nor ChatKit's frame) may use the camera or microphone unasked.
+    policy = headers["Permissions-Policy"]
+    assert "camera=()" in policy and "microphone=()" in policy
 
 
 async def test_page_needs_no_token_and_carries_the_csp(client):

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.web.helpers import CDN_SCRIPT, CHROMIUM, CHROMIUM_ARGS, DOUBLE_JS, AppPage, Cdn
 
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:

@@ -75,6 +75,10 @@ class AppPage:
         return errors
 
     async def open(self, fragment: str = f"#token={TOKEN}") -> None:
+        """Loads the page afresh (a reload, as the desktop window does: from `about:blank`,
+        since going to the same address with only a new fragment would not reload it)."""
+        if self.page.url != "about:blank":
+            await self.page.goto("about:blank")
         await self.page.goto(self.base + fragment)
 
     async def double(self) -> dict[str, Any]:
@@ -84,10 +88,11 @@ class AppPage:
             " fetches: window.__chatkitDouble?.fetches ?? []})"
         )
 
-    async def screenshot(self, name: str) -> Path:
+    async def screenshot(self, name: str, *, full_page: bool = True) -> Path:
+        """Into test-artifacts/ (gitignored), to look at."""
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / name
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

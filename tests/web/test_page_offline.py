@@ -18,8 +18,8 @@ expect = pytest.importorskip("playwright.async_api").expect
 @pytest.mark.parametrize(
     ("cdn", "words", "within_s"),
     [
-        ("abort", "could not be loaded from OpenAI's servers", 3.0),
-        ("hang", "did not arrive from OpenAI's servers within 4 seconds", 7.0),
+        ("abort", "could not be loaded from OpenAI's servers", 4.0),
+        ("hang", "did not arrive from OpenAI's servers within 4 seconds", 8.0),
     ],
 )
 async def test_offline_screen_when_the_chatkit_script_cannot_load(
@@ -48,6 +48,18 @@ async def test_offline_screen_when_the_chatkit_script_cannot_load(
     assert app.script_errors() == []
     if cdn == "abort":
         await app.screenshot("offline-screen.png")
+        return
+
+    # Should the script arrive after all (a slow network), the page offers to switch to it.
+    app.late_answer = "double"
+    app.release_cdn.set()
+    switch = page.get_by_role("button", name="Open the chat interface")
+    await expect(switch).to_be_visible()
+    await switch.click()
+    await double_ready(app)
+    await expect(page.locator("#chat-view openai-chatkit")).to_be_visible()
+    await expect(offline).to_be_hidden()
+    assert app.script_errors() == []
 
 
 async def test_offline_links_reach_settings_and_the_history_browser(open_app, client):
@@ -71,21 +83,6 @@ async def test_offline_links_reach_settings_and_the_history_browser(open_app, cl
     await expect(offline).to_be_hidden()
     await history.get_by_role("link", name="Back to the chat").click()
     await expect(offline).to_be_visible()
-    assert app.script_errors() == []
-
-
-async def test_a_late_chatkit_script_is_offered_once_it_arrives(open_app):
-    app = await open_app("hang")
-    app.late_answer = "double"
-    page = app.page
-    await expect(page.locator("#offline-reason")).to_contain_text("did not arrive", timeout=8000)
-    app.release_cdn.set()
-    switch = page.get_by_role("button", name="Open the chat interface")
-    await expect(switch).to_be_visible()
-    await switch.click()
-    await double_ready(app)
-    await expect(page.locator("#chat-view openai-chatkit")).to_be_visible()
-    await expect(page.locator("#offline-view")).to_be_hidden()
     assert app.script_errors() == []
 
 

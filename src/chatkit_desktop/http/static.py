@@ -24,10 +24,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
         f"frame-src {CHATKIT_CDN} https://*.openai.com",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        # The page's forms are handled by script only: a native submission (script failed to
+        # start, Enter in the key field) must never put a field, such as an API key, in a URL.
+        "form-action 'none'",
         "frame-ancestors 'none'",
     ]
 )
+
+# The app uses no camera, microphone or location, and neither may ChatKit's frame: the desktop
+# webview (pywebview's Qt backend) would otherwise grant them without asking.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), display-capture=(), usb=()"
 
 
 def web_root() -> Path:
@@ -42,6 +48,7 @@ async def add_csp(request: web.Request, response: web.StreamResponse) -> None:
     """`on_response_prepare`: the CSP goes on the page and its files, not on API answers."""
     if request.path == "/" or request.path.startswith("/static/"):
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
         response.headers["Cache-Control"] = "no-cache"
 
 

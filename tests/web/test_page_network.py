@@ -1,0 +1,43 @@
+"""(e) Every request the page makes goes to the app's own loopback server, or to OpenAI's CDN
+script (intercepted in tests). The fixture checks this after every browser test; this test
+walks through the whole page to make the count meaningful."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.support.assertions import new_thread
+from tests.web.helpers import CDN_HOST, CDN_SCRIPT, double_ready
+
+pytestmark = pytest.mark.slow
+expect = pytest.importorskip("playwright.async_api").expect
+
+
+async def test_no_request_leaves_the_machine(open_app, client):
+    await new_thread(client, "Networked")
+    chat = await open_app("double")
+    await double_ready(chat)
+    await chat.page.evaluate("() => window.__chatkitDouble.options.header.rightAction.onClick()")
+    await chat.page.get_by_role("button", name="Save settings").click()
+    await expect(chat.page.locator("#settings-message")).to_have_text("Settings saved.")
+    await chat.page.keyboard.press("Escape")
+    await chat.page.evaluate("() => window.__chatkitDouble.options.header.leftAction.onClick()")
+    await expect(chat.page.locator("#history-view .thread-title")).to_have_text(["Networked"])
+
+    offline = await open_app("abort")
+    await expect(offline.page.locator("#offline-view .thread-title")).to_have_text(["Networked"])
+    await offline.page.get_by_role("button", name="Settings").click()
+    row = offline.page.locator(".key-row[data-provider='openai']")
+    await row.get_by_role("button", name="Check the OpenAI connection").click()
+    await expect(row.locator(".key-message")).to_contain_text("Connected")
+
+    for app in (chat, offline):
+        hosts = {urlsplit(r.url).netloc for r in app.requests}
+        app_host = urlsplit(app.base).netloc
+        assert hosts <= {app_host, CDN_HOST}, hosts
+        others = [r.url for r in app.requests if urlsplit(r.url).netloc not in (app_host, CDN_HOST)]
+        assert len(others) == 0, others
+        assert [r.url for r in app.requests if urlsplit(r.url).netloc == CDN_HOST] == [CDN_SCRIPT]
+        assert len(app.requests) >= 6
