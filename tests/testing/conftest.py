@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestServer
 from openai import AsyncOpenAI
 
 from chatkit_desktop.testing.openai_server import ScriptedOpenAIServer
@@ -14,15 +13,11 @@ KEY = "sk-test-scripted-0000"
 
 
 @pytest.fixture
-async def scripted() -> AsyncIterator[tuple[ScriptedOpenAIServer, str]]:
+def scripted(
+    openai_server: tuple[ScriptedOpenAIServer, str],
+) -> tuple[ScriptedOpenAIServer, str]:
     """A fresh scripted server (configure it before the first request) and its base URL."""
-    server_state = ScriptedOpenAIServer()
-    server = TestServer(server_state.make_app(), host="127.0.0.1")
-    await server.start_server()
-    try:
-        yield server_state, f"http://127.0.0.1:{server.port}/v1"
-    finally:
-        await server.close()
+    return openai_server
 
 
 @pytest.fixture

@@ -88,6 +88,15 @@ def _served_port(request: web.Request) -> int | None:
     return sockname[1] if sockname else None
 
 
+def bearer_ok(request: web.Request) -> bool:
+    """The request carries this launch's token (compared in constant time)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    token = request.app[CONFIG].token
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    )
+
+
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     port = _served_port(request)
@@ -104,12 +113,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise ApiError(403, "forbidden_origin", "Requests from other web pages are not accepted.")
     if request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
         return await handler(request)
-    token = request.app[CONFIG].token
-    given = request.headers.get("Authorization", "")
-    scheme, _, value = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        value.strip().encode(), token.encode()
-    ):
+    if not bearer_ok(request):
         raise ApiError(
             401,
             "unauthorized",

@@ -58,6 +58,7 @@ from aiohttp import BodyPartReader, web
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.http.errors import ApiError, json_error
 from chatkit_desktop.http.keys import CONFIG, SERVICES
+from chatkit_desktop.http.middlewares import bearer_ok
 from chatkit_desktop.http.origins import UPLOAD_PATH, is_chatkit_frame_upload
 
 if TYPE_CHECKING:
@@ -336,18 +337,10 @@ def decide_type(head: bytes, declared: str, name: str, is_text: bool) -> str:
 # handlers -------------------------------------------------------------------------------------
 
 
-def _bearer_ok(request: web.Request) -> bool:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    token = request.app[CONFIG].token
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        value.strip().encode(), token.encode()
-    )
-
-
 def _authorise_upload(request: web.Request, uploads: Uploads) -> None:
     # From ChatKit's frame only a signed URL counts: that page can never hold the token.
     from_frame = is_chatkit_frame_upload(request.path, request.headers.get("Origin"))
-    if not from_frame and _bearer_ok(request):
+    if not from_frame and bearer_ok(request):
         return
     exp, sig = request.query.get("exp"), request.query.get("sig")
     if exp is None and sig is None:
