@@ -8,8 +8,6 @@ import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 
 import aiohttp
 import pytest
@@ -17,18 +15,14 @@ import pytest
 from chatkit_desktop import __version__
 from chatkit_desktop.testing.openai_server import Reply
 from tests.support.chatkit_client import parse_sse, user_input
-from tests.support.processes import serve_env, start_serve
+from tests.support.processes import run_cli, serve_env, start_serve
 
 pytestmark = pytest.mark.slow
 
 
 def test_version_flag_prints_the_version():
-    out = subprocess.run(
-        [sys.executable, "-m", "chatkit_desktop", "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = run_cli("--version")
+    assert out.returncode == 0
     assert out.stdout.strip() == f"chatkit-desktop {__version__}"
 
 
@@ -177,13 +171,7 @@ async def test_database_from_a_newer_version_is_refused_untouched(tmp_path, open
         db.execute("INSERT INTO _migrations VALUES (999, 'm999_future', 'later')")
     db.close()
     before = db_path.read_bytes()
-    proc = subprocess.run(
-        [sys.executable, "-m", "chatkit_desktop", "serve", "--data-dir", str(tmp_path)],
-        env=serve_env(base_url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_cli("serve", "--data-dir", str(tmp_path), env=serve_env(base_url))
     assert proc.returncode != 0
     assert "newer version of chatkit-desktop" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -196,21 +184,7 @@ def test_busy_port_is_reported_in_words(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "chatkit_desktop",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        proc = run_cli("serve", "--port", str(port), "--data-dir", str(tmp_path))
     assert proc.returncode != 0
     assert "Could not start the server" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -285,12 +259,8 @@ async def test_environment_chooses_the_provider_too(tmp_path, openai_server):
     ],
 )
 def test_bad_overrides_are_refused_in_words_before_starting(tmp_path, args, env, words):
-    proc = subprocess.run(
-        [sys.executable, "-m", "chatkit_desktop", "serve", "--data-dir", str(tmp_path), *args],
-        env=serve_env("http://127.0.0.1:9/v1", env),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    proc = run_cli(
+        "serve", "--data-dir", str(tmp_path), *args, env=serve_env("http://127.0.0.1:9/v1", env)
     )
     assert proc.returncode == 2
     assert words in proc.stderr
@@ -302,13 +272,7 @@ async def test_a_second_server_on_the_same_data_directory_is_refused(tmp_path, o
     _, base_url = openai_server
     served = await start_serve(tmp_path, serve_env(base_url))
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "chatkit_desktop", "serve", "--data-dir", str(tmp_path)],
-            env=serve_env(base_url),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        proc = run_cli("serve", "--data-dir", str(tmp_path), env=serve_env(base_url))
         assert proc.returncode == 5
         assert "already running" in proc.stderr and "Traceback" not in proc.stderr
         assert proc.stdout == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
 import sys
 from asyncio.subprocess import PIPE
 from collections.abc import Mapping
@@ -73,3 +74,15 @@ async def start_serve(
             proc.kill()
         raise AssertionError(f"no ready line; stdout={line!r} stderr={err}")
     return ServeProcess(proc, int(match.group(1)), match.group(2), line)
+
+
+def run_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m chatkit_desktop ARGS` to completion (60 s at most), capturing its text."""
+    return subprocess.run(
+        [sys.executable, "-m", "chatkit_desktop", *args],
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
