@@ -96,7 +96,7 @@ async def test_delete_attachment_only_touches_the_owners_bytes(
     assert await files.read_bytes("atc_alice") is None
 
 
-async def test_thread_delete_cleanup_keeps_bytes_another_thread_still_uses(
+async def test_purging_a_thread_names_the_files_to_remove_but_not_shared_ones(
     files: AttachmentFiles, store: SQLiteStore
 ) -> None:
     for thread_id in ("thr_a", "thr_b"):
@@ -110,13 +110,15 @@ async def test_thread_delete_cleanup_keeps_bytes_another_thread_still_uses(
     # Later re-used by thread B: the SDK moved the row there.
     await store.save_attachment(doc("atc_shared", "thr_b"), ALICE)
 
-    doomed = await files.attachment_ids_in_thread("thr_a", ALICE)
-    assert doomed == {"atc_only", "atc_shared"}
-    assert await files.attachment_ids_in_thread("thr_a", BOB) == set()
-    assert await files.attachment_ids_in_thread("thr_missing", ALICE) == set()
-
+    # In the trash, everything stays: a restore must bring the thread back whole.
     await store.delete_thread("thr_a", ALICE)
-    await files.remove_unreferenced(doomed, ALICE)
+    assert await store.trash.purge(BOB) == type(await store.trash.purge(BOB))()
+    assert await files.read_bytes("atc_only") == b"atc_only"
+
+    purged = await store.trash.purge(ALICE, ["thr_a"])
+    assert purged.thread_ids == ["thr_a"]
+    assert purged.attachment_ids == ["atc_only"]
+    await files.remove_bytes(purged.attachment_ids)
     assert await files.read_bytes("atc_only") is None
     assert await files.read_bytes("atc_shared") == b"atc_shared"
 

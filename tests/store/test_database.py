@@ -39,6 +39,7 @@ async def test_deleting_a_thread_removes_its_items_and_attachment_rows(
     await store.set_feedback("thr_gone", ["msg_thr_gone_a"], "positive", ALICE)
 
     await store.delete_thread("thr_gone", ALICE)
+    await store.trash.purge(ALICE, ["thr_gone"])
 
     assert count(db_path, "SELECT COUNT(*) FROM threads WHERE id = 'thr_gone'") == 0
     assert count(db_path, "SELECT COUNT(*) FROM items WHERE thread_id = 'thr_gone'") == 0
@@ -56,6 +57,7 @@ async def test_no_orphans_after_deletes(store: SQLiteStore, db_path: Path) -> No
         await store.add_thread_item(tid, user_message(tid, "msg_1", "q"), ALICE)
     for n in (0, 2, 4):
         await store.delete_thread(f"thr_{n}", ALICE)
+    await store.trash.purge(ALICE)
 
     with raw(db_path) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []

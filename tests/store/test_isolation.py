@@ -166,6 +166,7 @@ async def test_same_item_ids_in_bobs_own_thread_do_not_touch_alices(
     assert await store.load_feedback("thr_alice", ALICE) == {"msg_2": "positive"}
 
     await store.delete_thread("thr_bob", BOB)
+    await store.trash.purge(BOB)
     await assert_alice_intact(store, db_path, alice_data)
 
 

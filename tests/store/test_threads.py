@@ -120,10 +120,11 @@ async def test_delete_thread_removes_it_and_its_items_only(store: SQLiteStore) -
     assert (await store.load_item("thr_stays", "msg_1", ALICE)).thread_id == "thr_stays"
 
 
-async def test_a_deleted_thread_id_can_be_reused_from_scratch(store: SQLiteStore) -> None:
+async def test_a_purged_thread_id_can_be_reused_from_scratch(store: SQLiteStore) -> None:
     await store.save_thread(thread("thr_r", title="old"), ALICE)
     await store.add_thread_item("thr_r", user_message("thr_r", "msg_old", "old"), ALICE)
     await store.delete_thread("thr_r", ALICE)
+    await store.trash.purge(ALICE, ["thr_r"])
 
     await store.save_thread(thread("thr_r", title="new"), ALICE)
 
@@ -192,11 +193,23 @@ async def test_unknown_thread_cursor_is_not_found(store: SQLiteStore) -> None:
         await store.load_threads(10, "thr_never_existed", "asc", ALICE)
 
 
-async def test_deleted_thread_as_cursor_is_not_found(store: SQLiteStore) -> None:
+async def test_a_trashed_thread_as_cursor_still_pages_on(store: SQLiteStore) -> None:
+    # A list that is scrolling must not break because its last thread was just deleted.
     for n in range(3):
         await store.save_thread(thread(f"thr_{n}", at(n)), ALICE)
     page = await store.load_threads(2, None, "asc", ALICE)
     await store.delete_thread(page.after or "", ALICE)
+
+    rest = await store.load_threads(2, page.after, "asc", ALICE)
+    assert [t.id for t in rest.data] == ["thr_2"]
+
+
+async def test_purged_thread_as_cursor_is_not_found(store: SQLiteStore) -> None:
+    for n in range(3):
+        await store.save_thread(thread(f"thr_{n}", at(n)), ALICE)
+    page = await store.load_threads(2, None, "asc", ALICE)
+    await store.delete_thread(page.after or "", ALICE)
+    await store.trash.purge(ALICE)
 
     with pytest.raises(NotFoundError):
         await store.load_threads(2, page.after, "asc", ALICE)

@@ -7,7 +7,6 @@ reasoning: which model, what history, what title, and provider errors in words.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +17,7 @@ from agents import Agent, RunConfig, Runner
 from agents.exceptions import ModelBehaviorError
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
-from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
+from chatkit.server import ChatKitServer
 from chatkit.types import (
     AssistantMessageItem,
     FeedbackKind,
@@ -98,36 +97,6 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         context: RequestContext,
     ) -> None:
         await self.sqlite.set_feedback(thread_id, item_ids, feedback, context)
-
-    async def process(
-        self, request: str | bytes | bytearray, context: RequestContext
-    ) -> StreamingResult | NonStreamingResult:
-        # `threads.delete` cascades the attachment rows in the store; their bytes go here. The
-        # ids are collected first (afterwards the thread's items are gone too).
-        doomed = await self._attachments_of_deleted_thread(request, context)
-        result = await super().process(request, context)
-        if doomed:
-            await self.files.remove_unreferenced(doomed, context)
-        return result
-
-    async def _attachments_of_deleted_thread(
-        self, request: str | bytes | bytearray, context: RequestContext
-    ) -> set[str]:
-        if isinstance(request, str):
-            request = request.encode()
-        if b"threads.delete" not in request:
-            return set()
-        try:
-            data = json.loads(request)
-        except ValueError:
-            return set()  # the SDK's validation answers it
-        if not isinstance(data, dict) or data.get("type") != "threads.delete":
-            return set()
-        params = data.get("params")
-        thread_id = params.get("thread_id") if isinstance(params, dict) else None
-        if not isinstance(thread_id, str):
-            return set()
-        return await self.files.attachment_ids_in_thread(thread_id, context)
 
     async def respond(
         self,

@@ -13,9 +13,10 @@ bytes by naming their id.
 
 Deleting:
 - `attachments.delete`: the SDK calls `delete_attachment` here (bytes), then the store's (row).
-- `threads.delete`: the store's rows go by `ON DELETE CASCADE`; the chat server asks
-  `attachment_ids_in_thread` before the delete and `remove_unreferenced` after it, so the bytes go
-  too (an attachment re-used by another thread still has its row, and keeps its bytes).
+- `threads.delete` moves the thread to the trash (`store/trash.py`): rows and bytes stay, so a
+  restore is complete. Purging it (by hand or after 30 days) cascades the rows and names the
+  attachments whose rows are gone; `remove_bytes` then removes their files (an attachment re-used
+  by another thread still has its row, and keeps its bytes).
 
 Two-phase uploads (`attachments.create` with an upload descriptor) are not offered: the app uses
 ChatKit's direct upload strategy (`http/uploads.py`), so `create_attachment` is refused (501).
@@ -34,7 +35,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from chatkit.store import AttachmentStore, NotFoundError
-from chatkit.types import Attachment, AttachmentCreateParams, UserMessageItem
+from chatkit.types import Attachment, AttachmentCreateParams
 
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.store.ids import new_id
@@ -192,36 +193,6 @@ class AttachmentFiles(AttachmentStore[RequestContext]):
                     )
 
         await asyncio.to_thread(remove, list(attachment_ids))
-
-    async def attachment_ids_in_thread(self, thread_id: str, context: RequestContext) -> set[str]:
-        """The attachments the thread's user messages carry ({} for a thread that is not
-        this user's)."""
-        ids: set[str] = set()
-        after: str | None = None
-        try:
-            while True:
-                page = await self.store.load_thread_items(thread_id, after, _PAGE, "asc", context)
-                for item in page.data:
-                    if isinstance(item, UserMessageItem):
-                        ids.update(attachment.id for attachment in item.attachments)
-                if not page.has_more:
-                    return ids
-                after = page.after
-        except NotFoundError:
-            return set()
-
-    async def remove_unreferenced(
-        self, attachment_ids: Iterable[str], context: RequestContext
-    ) -> None:
-        """Remove the bytes of those attachments whose metadata is gone (after a thread delete
-        cascaded it). One that another thread of this user re-used keeps its row and its bytes."""
-        gone = []
-        for attachment_id in attachment_ids:
-            try:
-                await self.store.load_attachment(attachment_id, context)
-            except NotFoundError:
-                gone.append(attachment_id)
-        await self.remove_bytes(gone)
 
     async def sweep_partial_uploads(self, older_than_s: float = STALE_PART_S) -> int:
         """Remove `.part` files a crash left behind (only old ones: another instance of the app

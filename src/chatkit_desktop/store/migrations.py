@@ -8,6 +8,7 @@ the database before the heavy SDK imports finish.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from chatkit_desktop.store.errors import SchemaTooNewError
+from chatkit_desktop.store.search_text import clean, item_document
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,74 @@ def m002_item_feedback(db: sqlite3.Connection) -> None:
     """Thumbs up/down on assistant answers, kept with the item it rates."""
     db.execute("ALTER TABLE items ADD COLUMN feedback TEXT")
     db.execute("ALTER TABLE items ADD COLUMN feedback_us INTEGER")
+
+
+@migration
+def m003_search_and_trash(db: sqlite3.Connection) -> None:
+    """Full-text search over titles and message text, and a trash for deleted threads.
+
+    `search_docs` holds one row of plain text per searchable item (and one per thread title);
+    `search_fts` indexes it as an FTS5 external-content table, kept in step by triggers. Rows
+    leave with their item or thread by `ON DELETE CASCADE`, so no delete path can forget them.
+    Existing items are indexed here, in the migration's transaction.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE threads ADD COLUMN deleted_us INTEGER;
+        CREATE INDEX threads_live ON threads(user_id, created_us, seq) WHERE deleted_us IS NULL;
+        CREATE INDEX threads_trash ON threads(user_id, deleted_us, seq)
+            WHERE deleted_us IS NOT NULL;
+
+        CREATE TABLE search_docs (
+            rowid INTEGER PRIMARY KEY,
+            thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+            item_id TEXT,
+            kind TEXT NOT NULL,
+            created_us INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            FOREIGN KEY (thread_id, item_id) REFERENCES items(thread_id, id) ON DELETE CASCADE
+        );
+        CREATE UNIQUE INDEX search_docs_item ON search_docs(thread_id, item_id);
+        CREATE INDEX search_docs_recent ON search_docs(thread_id, created_us);
+        CREATE VIRTUAL TABLE search_fts USING fts5(
+            body, content = 'search_docs', content_rowid = 'rowid',
+            tokenize = 'unicode61 remove_diacritics 2'
+        )
+        """,
+    )
+    for trigger in (
+        "CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN "
+        "INSERT INTO search_fts (rowid, body) VALUES (new.rowid, new.body); END",
+        "CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN "
+        "INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.rowid, old.body);"
+        " END",
+        "CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN "
+        "INSERT INTO search_fts (search_fts, rowid, body) VALUES ('delete', old.rowid, old.body);"
+        " INSERT INTO search_fts (rowid, body) VALUES (new.rowid, new.body); END",
+    ):
+        db.execute(trigger)
+    _index_existing(db)
+
+
+def _index_existing(db: sqlite3.Connection) -> None:
+    for thread_id, created_us, data in db.execute("SELECT id, created_us, data FROM threads"):
+        title = json.loads(data).get("title")
+        if isinstance(title, str) and clean(title):
+            db.execute(
+                "INSERT INTO search_docs (thread_id, item_id, kind, created_us, body) "
+                "VALUES (?, NULL, 'title', ?, ?)",
+                (thread_id, created_us, clean(title)),
+            )
+    rows = db.execute("SELECT thread_id, id, created_us, data FROM items ORDER BY seq")
+    for thread_id, item_id, created_us, data in rows:
+        document = item_document(json.loads(data))
+        if document is not None:
+            db.execute(
+                "INSERT INTO search_docs (thread_id, item_id, kind, created_us, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (thread_id, item_id, document[0], created_us, document[1]),
+            )
 
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,9 +22,13 @@ from chatkit.types import Attachment, Page, Thread, ThreadItem, ThreadMetadata
 from pydantic import TypeAdapter
 
 from chatkit_desktop.context import RequestContext
+from chatkit_desktop.store.archive import Archive
 from chatkit_desktop.store.ids import new_id
 from chatkit_desktop.store.migrations import LATEST_VERSION, migrate, read_version
+from chatkit_desktop.store.search import Search
+from chatkit_desktop.store.search_index import index_item, index_title
 from chatkit_desktop.store.timestamps import to_us
+from chatkit_desktop.store.trash import Trash
 
 _ITEM: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _ATTACHMENT: TypeAdapter[Attachment] = TypeAdapter(Attachment)
@@ -97,7 +102,11 @@ class SQLiteStore(Store[RequestContext]):
         return LATEST_VERSION
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer, inside `BEGIN IMMEDIATE … COMMIT` (rolled back on any exception).
+
+        For this package's own modules (search, trash, archive) as much as for this class.
+        """
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
@@ -107,17 +116,30 @@ class SQLiteStore(Store[RequestContext]):
                 raise
             await self._writer.execute("COMMIT")
 
-    async def _fetchone(self, sql: str, params: tuple[Any, ...]) -> Any:
+    async def fetchone(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """One row through the read-only reader (this package's modules use it too)."""
         async with self._reader.execute(sql, params) as cur:
             return await cur.fetchone()
 
-    async def _fetchall(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    async def fetchall(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         async with self._reader.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    @cached_property
+    def search(self) -> Search:
+        return Search(self)
+
+    @cached_property
+    def trash(self) -> Trash:
+        return Trash(self)
+
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(self)
+
     async def _cursor(self, sql: str, params: tuple[Any, ...], missing: str) -> tuple[int, int]:
         """The (created_us, seq) position of a pagination cursor; NotFoundError if unknown."""
-        row = await self._fetchone(sql, params)
+        row = await self.fetchone(sql, params)
         if row is None:
             raise NotFoundError(missing)
         return int(row[0]), int(row[1])
@@ -139,7 +161,7 @@ class SQLiteStore(Store[RequestContext]):
         if cursor is not None:
             where += f" AND (created_us, seq) {'>' if direction == 'ASC' else '<'} (?, ?)"
             params += cursor
-        rows = await self._fetchall(
+        rows = await self.fetchall(
             f"SELECT data FROM {table} WHERE {where} "  # noqa: S608 - fixed fragments only
             f"ORDER BY created_us {direction}, seq {direction} LIMIT ?",
             (*params, limit + 1),
@@ -159,24 +181,27 @@ class SQLiteStore(Store[RequestContext]):
     # threads ------------------------------------------------------------------------------
 
     async def load_thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
-        row = await self._fetchone(
-            "SELECT data FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
+        row = await self.fetchone(
+            "SELECT data FROM threads WHERE id = ? AND user_id = ? AND deleted_us IS NULL",
+            (thread_id, context.user_id),
         )
         if row is None:
             raise NotFoundError(f"Thread {thread_id} not found")
         return ThreadMetadata.model_validate_json(row[0])
 
     async def save_thread(self, thread: ThreadMetadata, context: RequestContext) -> None:
-        async with self._transaction() as db:
+        created_us = to_us(thread.created_at)
+        async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO threads (id, user_id, created_us, data) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
                 "created_us = excluded.created_us WHERE threads.user_id = excluded.user_id",
-                (thread.id, context.user_id, to_us(thread.created_at), _thread_json(thread)),
+                (thread.id, context.user_id, created_us, _thread_json(thread)),
             )
             if cur.rowcount == 0:
                 # The id exists but belongs to someone else: behave as if it did not exist.
                 raise NotFoundError(f"Thread {thread.id} not found")
+            await index_title(db, thread.id, created_us, thread.title)
 
     async def load_threads(
         self, limit: int, after: str | None, order: str, context: RequestContext
@@ -189,17 +214,19 @@ class SQLiteStore(Store[RequestContext]):
                 f"Thread {after} not found",
             )
         rows, has_more = await self._keyset_page(
-            "threads", "user_id = ?", (context.user_id,), cursor, order, limit
+            "threads",
+            "user_id = ? AND deleted_us IS NULL",
+            (context.user_id,),
+            cursor,
+            order,
+            limit,
         )
         threads = [ThreadMetadata.model_validate_json(row) for row in rows]
         return Page(data=threads, has_more=has_more, after=threads[-1].id if has_more else None)
 
     async def delete_thread(self, thread_id: str, context: RequestContext) -> None:
-        # Items and attachment rows go with it (ON DELETE CASCADE), in one transaction.
-        async with self._transaction() as db:
-            await db.execute(
-                "DELETE FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
-            )
+        # `threads.delete` moves the thread to the trash; `trash.purge` deletes it for good.
+        await self.trash.move_in(thread_id, context)
 
     # items --------------------------------------------------------------------------------
 
@@ -211,8 +238,9 @@ class SQLiteStore(Store[RequestContext]):
         order: str,
         context: RequestContext,
     ) -> Page[ThreadItem]:
-        owner = await self._fetchone(
-            "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
+        owner = await self.fetchone(
+            "SELECT 1 FROM threads WHERE id = ? AND user_id = ? AND deleted_us IS NULL",
+            (thread_id, context.user_id),
         )
         if owner is None:
             raise NotFoundError(f"Thread {thread_id} not found")
@@ -240,28 +268,27 @@ class SQLiteStore(Store[RequestContext]):
         await self._upsert_item(thread_id, item, context)
 
     async def _upsert_item(self, thread_id: str, item: ThreadItem, context: RequestContext) -> None:
-        async with self._transaction() as db:
+        # Writes to a thread in the trash still land (a turn may finish after a delete): it is
+        # hidden, not gone, and a restore brings it back complete.
+        created_us = to_us(item.created_at)
+        data = item.model_dump_json()
+        async with self.transaction() as db:
             cur = await db.execute(
                 "INSERT INTO items (id, thread_id, created_us, type, data) "
                 "SELECT ?, id, ?, ?, ? FROM threads WHERE id = ? AND user_id = ? "
                 "ON CONFLICT (thread_id, id) DO UPDATE SET data = excluded.data, "
                 "type = excluded.type, created_us = excluded.created_us",
-                (
-                    item.id,
-                    to_us(item.created_at),
-                    item.type,
-                    item.model_dump_json(),
-                    thread_id,
-                    context.user_id,
-                ),
+                (item.id, created_us, item.type, data, thread_id, context.user_id),
             )
             if cur.rowcount == 0:
                 raise NotFoundError(f"Thread {thread_id} not found")
+            await index_item(db, thread_id, item.id, created_us, data)
 
     async def load_item(self, thread_id: str, item_id: str, context: RequestContext) -> ThreadItem:
-        row = await self._fetchone(
+        row = await self.fetchone(
             "SELECT items.data FROM items JOIN threads ON threads.id = items.thread_id "
-            "WHERE items.thread_id = ? AND items.id = ? AND threads.user_id = ?",
+            "WHERE items.thread_id = ? AND items.id = ? AND threads.user_id = ? "
+            "AND threads.deleted_us IS NULL",
             (thread_id, item_id, context.user_id),
         )
         if row is None:
@@ -271,7 +298,7 @@ class SQLiteStore(Store[RequestContext]):
     async def delete_thread_item(
         self, thread_id: str, item_id: str, context: RequestContext
     ) -> None:
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             await db.execute(
                 "DELETE FROM items WHERE thread_id = ? AND id = ? AND thread_id IN "
                 "(SELECT id FROM threads WHERE id = ? AND user_id = ?)",
@@ -286,7 +313,7 @@ class SQLiteStore(Store[RequestContext]):
         """Record thumbs up/down on items of one thread; return how many items it reached."""
         if not item_ids:
             return 0
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             owner = await db.execute_fetchall(
                 "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
             )
@@ -305,12 +332,12 @@ class SQLiteStore(Store[RequestContext]):
     ) -> dict[str, FeedbackKind]:
         # Like `load_thread_items`: a thread that is missing (or someone else's) is not found,
         # rather than looking like a thread nobody rated.
-        owner = await self._fetchone(
+        owner = await self.fetchone(
             "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
         )
         if owner is None:
             raise NotFoundError(f"Thread {thread_id} not found")
-        rows = await self._fetchall(
+        rows = await self.fetchall(
             "SELECT items.id, items.feedback FROM items "
             "JOIN threads ON threads.id = items.thread_id "
             "WHERE items.thread_id = ? AND threads.user_id = ? AND items.feedback IS NOT NULL",
@@ -321,7 +348,7 @@ class SQLiteStore(Store[RequestContext]):
     # attachments --------------------------------------------------------------------------
 
     async def save_attachment(self, attachment: Attachment, context: RequestContext) -> None:
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             thread_id = attachment.thread_id
             if thread_id is not None:
                 owner = await db.execute_fetchall(
@@ -340,7 +367,7 @@ class SQLiteStore(Store[RequestContext]):
                 raise NotFoundError(f"Attachment {attachment.id} not found")
 
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
-        row = await self._fetchone(
+        row = await self.fetchone(
             "SELECT data FROM attachments WHERE id = ? AND user_id = ?",
             (attachment_id, context.user_id),
         )
@@ -349,7 +376,7 @@ class SQLiteStore(Store[RequestContext]):
         return _ATTACHMENT.validate_json(row[0])
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             await db.execute(
                 "DELETE FROM attachments WHERE id = ? AND user_id = ?",
                 (attachment_id, context.user_id),
@@ -358,7 +385,7 @@ class SQLiteStore(Store[RequestContext]):
     # maintenance --------------------------------------------------------------------------
 
     async def integrity_check(self) -> str:
-        row = await self._fetchone("PRAGMA integrity_check", ())
+        row = await self.fetchone("PRAGMA integrity_check", ())
         return str(row[0])
 
 

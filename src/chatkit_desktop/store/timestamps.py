@@ -16,3 +16,8 @@ def to_us(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.astimezone()  # naive means local time, as datetime.now() gives
     return (moment - _EPOCH) // _US
+
+
+def from_us(us: int) -> datetime:
+    """The moment `us` microseconds after the epoch, in local time (aware)."""
+    return (_EPOCH + us * _US).astimezone()

@@ -1,0 +1,81 @@
+"""Turning what a person typed into an FTS5 query, and FTS5 snippets back into plain segments.
+
+FTS5 has a query language (quotes, `*`, `-`, `^`, `:`, `NEAR`, `AND`/`OR`/`NOT`, parentheses);
+people do not mean it when they type into a search box, and a stray `"` or `(` would be a syntax
+error. So every word becomes a quoted FTS5 string (its inner quotes doubled), and the words are
+ANDed: each must occur somewhere in the same message. A balanced pair of double quotes keeps a
+phrase together; the last word also matches as a prefix, so results follow the typing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from chatkit_desktop.store.search_text import MATCH_END, MATCH_START
+
+MAX_QUERY_CHARS = 500
+_MAX_TERMS = 32
+# A word holds something FTS5's unicode61 tokenizer keeps (a letter or a digit), or it would
+# make an empty phrase, which matches nothing and would empty the whole AND.
+_HAS_TOKEN = re.compile(r"[^\W_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of a snippet; `match` marks the words that matched the query."""
+
+    text: str
+    match: bool
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _terms(query: str) -> list[tuple[str, bool]]:
+    """(text, is_phrase) in the order typed; quotes pair up left to right, an odd one out is
+    just a character."""
+    query = unicodedata.normalize("NFC", query)
+    terms: list[tuple[str, bool]] = []
+    if query.count('"') >= 2:
+        pieces = query.split('"')
+        if len(pieces) % 2 == 0:  # an unpaired last quote: its text is ordinary words
+            pieces[-2] = pieces[-2] + '"' + pieces.pop()
+        for index, piece in enumerate(pieces):
+            if index % 2 == 1:
+                terms.append((piece.strip(), True))
+            else:
+                terms.extend((word, False) for word in piece.split())
+    else:
+        terms = [(word, False) for word in query.split()]
+    return [(text, phrase) for text, phrase in terms if _HAS_TOKEN.search(text)][:_MAX_TERMS]
+
+
+def match_expression(query: str) -> str | None:
+    """The FTS5 MATCH text for what the user typed, or None when nothing in it can match."""
+    terms = _terms(query[:MAX_QUERY_CHARS])
+    if not terms:
+        return None
+    parts = [_quote(text) for text, _ in terms]
+    last_is_phrase = terms[-1][1]
+    if not last_is_phrase and not query.rstrip().endswith('"'):
+        parts[-1] += "*"
+    return " AND ".join(parts)
+
+
+def segments(snippet: str) -> list[Segment]:
+    """Split an FTS5 snippet marked with MATCH_START/MATCH_END into segments."""
+    result: list[Segment] = []
+    for index, chunk in enumerate(snippet.split(MATCH_START)):
+        if index == 0:
+            if chunk:
+                result.append(Segment(chunk, False))
+            continue
+        matched, _, rest = chunk.partition(MATCH_END)
+        if matched:
+            result.append(Segment(matched, True))
+        if rest:
+            result.append(Segment(rest, False))
+    return result
