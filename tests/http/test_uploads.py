@@ -517,7 +517,7 @@ async def test_attachments_delete_removes_bytes_and_metadata(client, data_dir):
     assert (await client.get(local(image["preview_url"]))).status == 404
 
 
-async def test_deleting_a_thread_removes_its_attachments_bytes(client, data_dir):
+async def test_attachment_files_stay_in_the_trash_and_go_when_it_is_emptied(client, data_dir):
     image = await upload_ok(client, png_bytes(), "in-thread.png", "image/png")
     text = await upload_ok(client, b"in thread", "t.txt", "text/plain")
     other = await upload_ok(client, b"elsewhere", "o.txt", "text/plain")
@@ -528,15 +528,30 @@ async def test_deleting_a_thread_removes_its_attachments_bytes(client, data_dir)
     )
     thread_id = thread_id_of(events)
     second = await stream(client, "threads.create", {"input": user_input("another")})
-    assert sorted(stored_files(data_dir)) == sorted([image["id"], text["id"], other["id"]])
+    everything = sorted([image["id"], text["id"], other["id"]])
+    assert stored_files(data_dir) == everything
 
+    # Deleting moves the thread to the trash: a restore must find its files again.
     assert await call(client, "threads.delete", {"thread_id": thread_id}) == {}
+    assert stored_files(data_dir) == everything
+    restored = await client.post(f"/api/trash/{thread_id}/restore", headers=AUTH)
+    assert restored.status == 200, await restored.text()
+    items = await items_of(client, thread_id)
+    preview_url = items[0]["attachments"][0]["preview_url"]
+    assert (await client.get(local(preview_url))).status == 200
 
+    # Deleting it for good removes its files, and only those.
+    await call(client, "threads.delete", {"thread_id": thread_id})
+    gone = await client.delete(f"/api/trash/{thread_id}", headers=AUTH)
+    assert gone.status == 200, await gone.text()
     assert stored_files(data_dir) == [other["id"]]
-    assert (await client.get(local(image["preview_url"]))).status == 404
-    # Deleting another (attachment-free) thread, or a missing one, touches no file.
+    assert (await client.get(local(preview_url))).status == 404
+    # Emptying a trash holding an attachment-free thread (or deleting a missing one) touches
+    # no file.
     await call(client, "threads.delete", {"thread_id": thread_id_of(second)})
     await call(client, "threads.delete", {"thread_id": "thr_missing"})
+    emptied = await client.delete("/api/trash", headers=AUTH)
+    assert (await emptied.json()) == {"deleted": 1}
     assert stored_files(data_dir) == [other["id"]]
 
 

@@ -12,6 +12,7 @@ from chatkit_desktop.http import middlewares
 from chatkit_desktop.http.chatkit_api import chatkit_endpoint
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.health import healthz
+from chatkit_desktop.http.history_api import add_history_routes
 from chatkit_desktop.http.keys import CONFIG, SERVICES, STREAMS
 from chatkit_desktop.http.services import LazyServices
 from chatkit_desktop.http.settings_api import add_settings_routes
@@ -52,6 +53,7 @@ def create_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/chatkit/api", chatkit_endpoint)
     add_settings_routes(app)
+    add_history_routes(app)
     add_upload_routes(app)
     add_static_routes(app)
     return app

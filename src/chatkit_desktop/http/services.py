@@ -7,6 +7,7 @@ Importing the ChatKit and Agents SDKs takes seconds on a slow machine; the serve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from chatkit_desktop.chat.server import DesktopChatKitServer
     from chatkit_desktop.providers.factory import ModelFactory
     from chatkit_desktop.settings.preferences import PreferencesFile
+    from chatkit_desktop.store.attachment_files import AttachmentFiles
     from chatkit_desktop.store.sqlite_store import SQLiteStore
     from chatkit_desktop.vault import Vault
 
@@ -34,6 +36,28 @@ class Services:
     models: ModelFactory
     vault: Vault
     preferences: PreferencesFile
+    janitor: asyncio.Task[None] | None = None
+
+
+TRASH_CHECK_S = 3600.0
+
+
+async def empty_expired_trash(store: SQLiteStore, files: AttachmentFiles) -> int:
+    """Delete for good what has been in the trash for 30 days; return how many threads."""
+    purged = await store.trash.purge_expired()
+    await files.remove_bytes(purged.attachment_ids)
+    if purged.thread_ids:
+        log.info("Deleted %d thread(s) from the trash for good (30 days)", len(purged.thread_ids))
+    return len(purged.thread_ids)
+
+
+async def _trash_janitor(store: SQLiteStore, files: AttachmentFiles) -> None:
+    while True:
+        try:
+            await empty_expired_trash(store, files)
+        except Exception:  # never let housekeeping take the server down; try again later
+            log.exception("Could not empty the expired part of the trash")
+        await asyncio.sleep(TRASH_CHECK_S)
 
 
 async def build_services(config: ServerConfig) -> Services:
@@ -70,7 +94,15 @@ async def build_services(config: ServerConfig) -> Services:
         tracing=config.tracing,
         generate_titles=config.generate_titles,
     )
-    return Services(store=store, chat=chat, models=models, vault=vault, preferences=preferences)
+    janitor = asyncio.create_task(_trash_janitor(store, attachments), name="trash-janitor")
+    return Services(
+        store=store,
+        chat=chat,
+        models=models,
+        vault=vault,
+        preferences=preferences,
+        janitor=janitor,
+    )
 
 
 class LazyServices:
@@ -111,5 +143,9 @@ class LazyServices:
             services = await self._task
         except BaseException:  # a failed start has nothing to close
             return
+        if services.janitor is not None:
+            services.janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await services.janitor
         await services.models.aclose()
         await services.store.close()
