@@ -10,6 +10,7 @@ from pathlib import Path
 from chatkit_desktop import __version__
 from chatkit_desktop.cli.desktop import add_run_parser
 from chatkit_desktop.cli.doctor import add_doctor_parser
+from chatkit_desktop.cli.history import add_history_parsers
 from chatkit_desktop.cli.keys import add_keys_parser
 from chatkit_desktop.logs import LEVELS
 from chatkit_desktop.providers.catalog import PROVIDERS
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_doctor_parser(sub, [common])
     add_keys_parser(sub, [common])
+    add_history_parsers(sub, [common])
     return parser
 
 
@@ -98,5 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from chatkit_desktop.cli.keys import run_keys
 
         return run_keys(args)
+    if args.command in ("search", "export", "import", "backup"):
+        from chatkit_desktop.cli.history import run_history_command
+
+        return run_history_command(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
