@@ -7,7 +7,7 @@ import json
 
 from chatkit_desktop.testing.openai_server import Reply
 from tests.support.assertions import eventually, items_of, text_of
-from tests.support.chatkit_client import assistant_text, post, stream, user_input
+from tests.support.chatkit_client import TOKEN, assistant_text, post, stream, user_input
 
 LONG = " ".join(f"word{n}" for n in range(40))
 
@@ -97,3 +97,25 @@ async def test_shutdown_mid_stream_saves_the_partial_answer(make_client, openai_
     saved = "".join(part.text for part in answers[0].content)
     assert saved.startswith("".join(deltas))
     assert len(saved) < len(LONG)
+
+
+async def test_a_cancelled_partial_answer_is_searchable_and_nothing_more(client, openai_server):
+    scripted, _ = openai_server
+    scripted.queue(Reply(text=LONG, delay_s=0.05))
+    resp = await post(client, "threads.create", {"input": user_input("Count for me")})
+    thread_id, deltas = await _read_until_deltas(resp, 3)
+    resp.close()
+
+    async def partial_answer():
+        items = await items_of(client, thread_id)
+        return next((i for i in items if i["type"] == "assistant_message"), None)
+
+    saved = text_of(await eventually(partial_answer, timeout=10)).split()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    found = await client.get("/api/search", params={"q": saved[0]}, headers=headers)
+    hits = (await found.json())["results"]
+    assert [(h["thread_id"], h["kind"]) for h in hits] == [(thread_id, "assistant")]
+    # Words the model never got to say are not in the index.
+    unsaid = f"word{len(saved) + 5}"
+    missed = await client.get("/api/search", params={"q": f'"{unsaid}"'}, headers=headers)
+    assert (await missed.json())["results"] == []
