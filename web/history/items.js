@@ -57,22 +57,19 @@ function timeElement(value, className = "item-time") {
   );
 }
 
-/** `{article, body}`: the item's <article>, its header (who, when) and an empty body. */
-function frame(item, who, { detail = null } = {}) {
+/**
+ * `{article, body}`: the item's <article>, its header (who, when) and an empty body. `label`
+ * names it for assistive technology when `who` alone says too little.
+ */
+function frame(item, who, { label = who } = {}) {
   const type = typeof item?.type === "string" ? item.type : "unknown";
   const time = timeElement(item?.created_at);
   const article = el("article", {
     className: `item item-${cssName(type)}`,
     dataset: { itemType: type, itemId: String(item?.id ?? "") },
-    "aria-label": `${who}, ${time.textContent}`,
+    "aria-label": `${label}, ${time.textContent}`,
   });
-  const head = el(
-    "header",
-    { className: "item-head" },
-    el("span", { className: "item-who" }, who),
-    detail ? el("span", { className: "item-detail" }, detail) : null,
-    time,
-  );
+  const head = el("header", { className: "item-head" }, el("span", { className: "item-who" }, who), time);
   const body = el("div", { className: "item-body" });
   article.append(head, body);
   return { article, body };
@@ -382,7 +379,7 @@ export function renderTask(task, { open = false } = {}) {
 // ----- tool calls, images, questions -----
 
 function clientToolCall(item) {
-  const { article, body } = frame(item, "Tool call", { detail: String(item.name ?? "") });
+  const { article, body } = frame(item, "Tool call", { label: `Tool call ${String(item.name ?? "")}`.trim() });
   const completed = item.status === "completed";
   body.append(
     el(
