@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.types import (
+    Annotation,
     AssistantMessageContent,
     AssistantMessageItem,
     ClientToolCallItem,
@@ -25,11 +27,14 @@ from chatkit.types import (
     TaskItem,
     ThreadItem,
     ThreadMetadata,
+    URLSource,
     UserMessageItem,
     UserMessageTextContent,
+    WidgetItem,
     Workflow,
     WorkflowItem,
 )
+from chatkit.widgets import Button, Card, ListView, ListViewItem, Markdown, Text, Title
 
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.store.sqlite_store import SQLiteStore
@@ -196,3 +201,134 @@ def raw(path: Path) -> Iterator[sqlite3.Connection]:
 def count(path: Path, sql: str, *params: object) -> int:
     with raw(path) as db:
         return int(db.execute(sql, params).fetchone()[0])
+
+
+# Builders for the history features (search, trash, export) ------------------------------------
+
+
+def widget_card(
+    thread_id: str,
+    item_id: str,
+    *,
+    title: str,
+    body: str,
+    rows: tuple[str, ...] = (),
+    button: str = "Open",
+    created_at: datetime = T0,
+) -> WidgetItem:
+    """A Card holding a Title, a Text, a Markdown list of `rows` and a Button with an action."""
+    children: list[Any] = [Title(value=title), Text(value=body)]
+    if rows:
+        children.append(Markdown(value="\n".join(f"- {row}" for row in rows)))
+    children.append(Button(label=button, onClickAction={"type": "open", "payload": {"id": 7}}))
+    return WidgetItem(
+        id=item_id,
+        thread_id=thread_id,
+        created_at=created_at,
+        widget=Card(children=children),
+        copy_text=None,
+    )
+
+
+def widget_list(
+    thread_id: str, item_id: str, rows: list[str], created_at: datetime = T0
+) -> WidgetItem:
+    """A ListView root whose items each hold one Text."""
+    return WidgetItem(
+        id=item_id,
+        thread_id=thread_id,
+        created_at=created_at,
+        widget=ListView(children=[ListViewItem(children=[Text(value=row)]) for row in rows]),
+    )
+
+
+def rich_user_message(
+    thread_id: str,
+    item_id: str,
+    text: str,
+    *,
+    quoted_text: str | None = None,
+    attachments: list[FileAttachment | ImageAttachment] | None = None,
+    created_at: datetime = T0,
+) -> UserMessageItem:
+    return UserMessageItem(
+        id=item_id,
+        thread_id=thread_id,
+        created_at=created_at,
+        content=[UserMessageTextContent(text=text)],
+        attachments=list(attachments or []),
+        quoted_text=quoted_text,
+        inference_options=InferenceOptions(model="gpt-test"),
+    )
+
+
+def cited_answer(
+    thread_id: str,
+    item_id: str,
+    text: str,
+    sources: list[tuple[str, str]],
+    created_at: datetime = T0,
+) -> AssistantMessageItem:
+    """An assistant message citing `sources`, given as (title, url) pairs."""
+    return AssistantMessageItem(
+        id=item_id,
+        thread_id=thread_id,
+        created_at=created_at,
+        content=[
+            AssistantMessageContent(
+                text=text,
+                annotations=[
+                    Annotation(source=URLSource(title=title, url=url), index=len(text))
+                    for title, url in sources
+                ],
+            )
+        ],
+    )
+
+
+def hidden_context(
+    thread_id: str, item_id: str, content: str, created_at: datetime = T0
+) -> SDKHiddenContextItem:
+    return SDKHiddenContextItem(
+        id=item_id, thread_id=thread_id, created_at=created_at, content=content
+    )
+
+
+def table_snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (FTS shadow tables included), for "nothing changed" checks."""
+    with raw(path) as db:
+        names = [
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            name: sorted(db.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)  # noqa: S608
+            for name in names
+        }
+
+
+def fts_mismatches(path: Path) -> list[str]:
+    """How the FTS5 index of `search_docs` differs from what its rows say, [] when it agrees.
+
+    FTS5's own 'integrity-check' (also run here) only checks the index against itself on this
+    SQLite (3.40); it does not re-read an external content table. So the index is compared
+    term by term (term, row, position) with a fresh index of the same rows, built with the same
+    tokenizer in a temporary table.
+    """
+    with raw(path) as db:
+        db.execute("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'").fetchone()[0]
+        tokenize = re.search(r"tokenize\s*=\s*('[^']*')", sql)
+        assert tokenize is not None, sql
+        db.execute(f"CREATE VIRTUAL TABLE temp.expected USING fts5(body, tokenize={tokenize[1]})")
+        db.execute("INSERT INTO temp.expected (rowid, body) SELECT rowid, body FROM search_docs")
+        db.execute("CREATE VIRTUAL TABLE temp.want USING fts5vocab(temp, 'expected', 'instance')")
+        db.execute("CREATE VIRTUAL TABLE temp.have USING fts5vocab(main, 'search_fts', 'instance')")
+        query = "SELECT term, doc, offset FROM temp.{}"
+        want = set(db.execute(query.format("want")).fetchall())
+        have = set(db.execute(query.format("have")).fetchall())
+    missing = [f"missing from the index: {entry}" for entry in sorted(want - have)]
+    extra = [f"indexed but not in search_docs: {entry}" for entry in sorted(have - want)]
+    return missing + extra

@@ -64,7 +64,9 @@ class Search:
             "JOIN search_docs d ON d.rowid = search_fts.rowid "
             "JOIN threads t ON t.id = d.thread_id "
             "WHERE search_fts MATCH ? AND t.user_id = ? AND t.deleted_us IS NULL "
-            "ORDER BY search_fts.rank, d.created_us DESC LIMIT ? OFFSET ?",
+            # The rowid completes the order, so equal ranks and times cannot make offset pages
+            # overlap or skip a hit.
+            "ORDER BY search_fts.rank, d.created_us DESC, d.rowid DESC LIMIT ? OFFSET ?",
             (
                 MATCH_START,
                 MATCH_END,

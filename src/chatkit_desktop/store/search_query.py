@@ -20,6 +20,11 @@ _MAX_TERMS = 32
 # A word holds something FTS5's unicode61 tokenizer keeps (a letter or a digit), or it would
 # make an empty phrase, which matches nothing and would empty the whole AND.
 _HAS_TOKEN = re.compile(r"[^\W_]")
+# Characters no word holds that would break the query itself: FTS5 reads its query text as a
+# C string, so a NUL ends it inside a quoted word ("unterminated string"), and a lone surrogate
+# (a command-line argument that was not UTF-8) cannot even be encoded for SQLite. Both become
+# spaces, like any other separator.
+_UNUSABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +42,7 @@ def _quote(term: str) -> str:
 def _terms(query: str) -> list[tuple[str, bool]]:
     """(text, is_phrase) in the order typed; quotes pair up left to right, an odd one out is
     just a character."""
-    query = unicodedata.normalize("NFC", query)
+    query = unicodedata.normalize("NFC", _UNUSABLE.sub(" ", query))
     terms: list[tuple[str, bool]] = []
     if query.count('"') >= 2:
         pieces = query.split('"')
