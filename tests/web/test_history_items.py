@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 from tests.web.helpers import AppPage, put_settings
-from tests.web.seed_items import CODE_TEXT, ITEM_TYPES, SeededThread, seed_every_item_type
+from tests.web.seed_items import (
+    CODE_TEXT,
+    GENERATED_PNG_URL,
+    ITEM_TYPES,
+    SeededThread,
+    seed_every_item_type,
+)
 
 pytestmark = pytest.mark.slow
 expect = pytest.importorskip("playwright.async_api").expect
@@ -504,4 +510,45 @@ async def test_an_expired_preview_address_is_renewed_or_named(open_app, client):
     placeholder = named.get_by_role("img", name="old town.png: image preview unavailable")
     await expect(placeholder).to_contain_text("Preview unavailable")
     await expect(placeholder).to_contain_text("old town.png")
+    assert shown.app.script_errors() == []
+
+
+LOCAL_IMAGES_JS = """async (pngDataUrl) => {
+    const { renderItem } = await import(new URL("/static/history/items.js", location.href).href);
+    const port = Number(location.port) + 1;
+    const text = [
+        "![the app icon](/static/icon.svg)",
+        `![a dot](${pngDataUrl})`,
+        `![another port](http://127.0.0.1:${port}/x.png)`,
+        "![a remote one](https://example.com/y.png)",
+    ].join("\\n\\n");
+    const node = renderItem({
+        type: "assistant_message", id: "msg_images", created_at: "2026-11-27T10:00:00",
+        content: [{ type: "output_text", text, annotations: [] }],
+    });
+    node.id = "local-images";
+    document.getElementById("main").prepend(node);
+    return port;
+}"""
+
+
+async def test_markdown_keeps_only_this_apps_and_data_images(open_app, client):
+    seeded = await seed_every_item_type(client)
+    shown = await show_thread(open_app, seeded)
+    page = shown.page
+    port = await page.evaluate(LOCAL_IMAGES_JS, GENERATED_PNG_URL)
+    message = page.locator("#local-images")
+    icon = message.get_by_role("img", name="the app icon")
+    await expect(icon).to_have_attribute("src", f"{shown.app.origin}/static/icon.svg")
+    await loaded(shown, icon)
+    await loaded(shown, message.get_by_role("img", name="a dot"))
+    # Another port of this machine is another origin: a link, like a remote host.
+    await expect(message.get_by_role("link", name="another port")).to_have_attribute(
+        "href", f"http://127.0.0.1:{port}/x.png"
+    )
+    await expect(message.get_by_role("link", name="a remote one")).to_have_attribute(
+        "href", "https://example.com/y.png"
+    )
+    await expect(message.get_by_role("img")).to_have_count(2)
+    await assert_nothing_ran(shown)
     assert shown.app.script_errors() == []
