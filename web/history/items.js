@@ -15,7 +15,15 @@
 // Nothing drawn here makes a request to any host but the local server: images come only from
 // this page's origin or `data:` URLs; anything remote is a link to click.
 
-import { codeBlock, el, externalLink, remoteImageStandIn, renderMarkdown, safeImageUrl, safeLinkUrl } from "./markdown.js";
+import {
+  codeBlock,
+  el,
+  externalLink,
+  remoteImageStandIn,
+  renderMarkdown,
+  safeImageUrl,
+  safeLinkUrl,
+} from "./markdown.js";
 import { renderWidget } from "./widgets.js";
 
 const STYLESHEET = new URL("./items.css", import.meta.url).href;
@@ -75,7 +83,10 @@ function frame(item, who, { label = who } = {}) {
   return { article, body };
 }
 
-const cssName = (type) => String(type).replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60) || "unknown";
+const cssName = (type) =>
+  String(type)
+    .replace(/[^A-Za-z0-9_-]/g, "_")
+    .slice(0, 60) || "unknown";
 
 function chip(text, className = "") {
   return el("span", { className: `chip ${className}`.trim() }, text);
@@ -193,7 +204,9 @@ async function freshPreviewUrl(ctx, item, attachmentId) {
   if (again?.id !== item.id) return null;
   const found = (again.attachments ?? []).find((a) => a?.id === attachmentId);
   const url = safeImageUrl(found?.preview_url);
-  return url && url !== safeImageUrl((item.attachments ?? []).find((a) => a?.id === attachmentId)?.preview_url) ? url : null;
+  return url && url !== safeImageUrl((item.attachments ?? []).find((a) => a?.id === attachmentId)?.preview_url)
+    ? url
+    : null;
 }
 
 // ----- assistant messages -----
@@ -302,8 +315,16 @@ function workflowItem(item) {
   const count = tasks.length === 1 ? "1 step" : `${tasks.length} steps`;
   body.append(
     details(
-      [el("span", { className: "workflow-title" }, workflowSummary(workflow)), " ", el("span", { className: "workflow-count" }, `(${count})`)],
-      el("ol", { className: "tasks" }, tasks.map((task) => el("li", {}, renderTask(task)))),
+      [
+        el("span", { className: "workflow-title" }, workflowSummary(workflow)),
+        " ",
+        el("span", { className: "workflow-count" }, `(${count})`),
+      ],
+      el(
+        "ol",
+        { className: "tasks" },
+        tasks.map((task) => el("li", {}, renderTask(task))),
+      ),
       { open: Boolean(workflow.expanded), className: "workflow" },
     ),
   );
@@ -345,7 +366,11 @@ function taskBody(task) {
       if (queries.length) {
         parts.push(
           el("p", { className: "task-label" }, "Searched for:"),
-          el("ul", { className: "task-queries" }, queries.map((q) => el("li", {}, chip(q, "query-chip")))),
+          el(
+            "ul",
+            { className: "task-queries" },
+            queries.map((q) => el("li", {}, chip(q, "query-chip"))),
+          ),
         );
       }
       parts.push(sourceList(Array.isArray(task.sources) ? task.sources : [], "Results"));
@@ -364,10 +389,17 @@ function taskBody(task) {
 export function renderTask(task, { open = false } = {}) {
   const type = cssName(task?.type ?? "unknown");
   const title = el("span", { className: "task-title" }, taskTitle(task));
-  const state = task?.status_indicator === "loading" ? "in progress" : task?.status_indicator === "complete" ? "done" : "";
+  const state =
+    task?.status_indicator === "loading" ? "in progress" : task?.status_indicator === "complete" ? "done" : "";
   const status = state ? chip(state, `task-status task-status-${cssName(task.status_indicator)}`) : null;
   const body = taskBody(task);
-  if (!body) return el("div", { className: `task task-${type}`, dataset: { taskType: String(task?.type ?? "") } }, title, status ? [" ", status] : null);
+  if (!body)
+    return el(
+      "div",
+      { className: `task task-${type}`, dataset: { taskType: String(task?.type ?? "") } },
+      title,
+      status ? [" ", status] : null,
+    );
   return el(
     "details",
     { className: `task task-${type}`, open, dataset: { taskType: String(task?.type ?? "") } },
@@ -387,7 +419,10 @@ function clientToolCall(item) {
       { className: "tool-head" },
       el("code", { className: "tool-name" }, String(item.name ?? "tool")),
       " ",
-      chip(completed ? "completed" : "waiting for the app", `tool-status tool-status-${completed ? "completed" : "pending"}`),
+      chip(
+        completed ? "completed" : "waiting for the app",
+        `tool-status tool-status-${completed ? "completed" : "pending"}`,
+      ),
     ),
     details("Arguments", codeBlock(json(item.arguments ?? {}), "json"), { className: "tool-arguments" }),
     item.output === undefined || item.output === null
@@ -402,7 +437,13 @@ function generatedImage(item) {
   const url = item.image?.url;
   const src = safeImageUrl(url);
   if (src) {
-    body.append(el("figure", { className: "generated-image" }, el("img", { src, alt: "Generated image", loading: "lazy", decoding: "async" })));
+    body.append(
+      el(
+        "figure",
+        { className: "generated-image" },
+        el("img", { src, alt: "Generated image", loading: "lazy", decoding: "async" }),
+      ),
+    );
   } else if (url) {
     body.append(el("p", {}, remoteImageStandIn(String(url), "Open the generated image")));
   } else {
@@ -414,9 +455,17 @@ function generatedImage(item) {
 function structuredInput(item) {
   const { article, body } = frame(item, "Questions");
   const status = { answered: "Answered", skipped: "Skipped" }[item.status] ?? "Waiting for an answer";
-  body.append(el("p", { className: "questions-status" }, chip(status, `question-status-${cssName(item.status ?? "pending")}`)));
+  body.append(
+    el("p", { className: "questions-status" }, chip(status, `question-status-${cssName(item.status ?? "pending")}`)),
+  );
   const inputs = Array.isArray(item.inputs) ? item.inputs : [];
-  body.append(el("ol", { className: "questions" }, inputs.map((input) => el("li", { className: "question" }, questionView(input)))));
+  body.append(
+    el(
+      "ol",
+      { className: "questions" },
+      inputs.map((input) => el("li", { className: "question" }, questionView(input))),
+    ),
+  );
   return article;
 }
 
@@ -486,7 +535,11 @@ function broken(item, err) {
   try {
     ({ article, body } = frame(item, "Item"));
   } catch {
-    article = el("article", { className: "item item-broken", dataset: { itemType: "unknown", itemId: "" }, "aria-label": "Item" });
+    article = el("article", {
+      className: "item item-broken",
+      dataset: { itemType: "unknown", itemId: "" },
+      "aria-label": "Item",
+    });
     body = el("div", { className: "item-body" });
     article.append(body);
   }

@@ -126,9 +126,28 @@ const purify = createDOMPurify(window);
 const PURIFY_CONFIG = {
   USE_PROFILES: { html: true },
   FORBID_TAGS: [
-    "style", "form", "button", "textarea", "select", "option", "dialog", "template", "video",
-    "audio", "source", "track", "picture", "iframe", "frame", "object", "embed", "link", "meta",
-    "base", "svg", "math",
+    "style",
+    "form",
+    "button",
+    "textarea",
+    "select",
+    "option",
+    "dialog",
+    "template",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "picture",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "link",
+    "meta",
+    "base",
+    "svg",
+    "math",
   ],
   FORBID_ATTR: ["style", "srcset", "sizes", "id", "name", "action", "formaction", "background", "poster", "ping"],
   ALLOW_DATA_ATTR: false,
@@ -247,7 +266,8 @@ export function codeBlock(text, language = "", pre = null) {
           await navigator.clipboard.writeText(text);
           say("Copied", "ok");
         } catch (err) {
-          const why = err?.name === "NotAllowedError" ? "the clipboard was not allowed" : err?.message || "unknown error";
+          const why =
+            err?.name === "NotAllowedError" ? "the clipboard was not allowed" : err?.message || "unknown error";
           say(`Could not copy (${why}). Select the code and copy it by hand.`, "fail");
         }
       },

@@ -42,7 +42,9 @@ const str = (value) => (typeof value === "string" ? value : typeof value === "nu
 const list = (value) => (Array.isArray(value) ? value : value && typeof value === "object" ? [value] : []);
 
 function children(node, depth) {
-  return list(node?.children).map((child) => component(child, depth + 1)).filter(Boolean);
+  return list(node?.children)
+    .map((child) => component(child, depth + 1))
+    .filter(Boolean);
 }
 
 /** One component (and its children), or null when it has nothing to show. */
@@ -83,14 +85,19 @@ function labelled(labelText, control) {
 function inertButton(label, extra = "") {
   return el(
     "button",
-    { type: "button", className: `w-button ${extra}`.trim(), disabled: true, title: "Not available in the history browser" },
+    {
+      type: "button",
+      className: `w-button ${extra}`.trim(),
+      disabled: true,
+      title: "Not available in the history browser",
+    },
     label || "Button",
   );
 }
 
 function chartTable(node) {
   const xKey = typeof node.xAxis === "string" ? node.xAxis : str(node.xAxis?.dataKey);
-  const xLabels = node.xAxis && typeof node.xAxis === "object" ? node.xAxis.labels ?? {} : {};
+  const xLabels = node.xAxis && typeof node.xAxis === "object" ? (node.xAxis.labels ?? {}) : {};
   const series = list(node.series).filter((s) => s && typeof s === "object" && str(s.dataKey));
   const rows = list(node.data);
   const names = series.map((s) => str(s.label) || str(s.dataKey));
@@ -101,7 +108,12 @@ function chartTable(node) {
     el(
       "thead",
       {},
-      el("tr", {}, el("th", { scope: "col" }, xKey || "x"), names.map((n) => el("th", { scope: "col" }, n))),
+      el(
+        "tr",
+        {},
+        el("th", { scope: "col" }, xKey || "x"),
+        names.map((n) => el("th", { scope: "col" }, n)),
+      ),
     ),
     el(
       "tbody",
@@ -183,7 +195,13 @@ const DRAW = {
       "select",
       { className: "w-select", disabled: true, "aria-label": str(node.placeholder) || str(node.name) || "Choice" },
       str(node.defaultValue) ? null : el("option", { value: "" }, str(node.placeholder) || "—"),
-      options.map((o) => el("option", { value: str(o.value), selected: str(o.value) === str(node.defaultValue) }, str(o.label) || str(o.value))),
+      options.map((o) =>
+        el(
+          "option",
+          { value: str(o.value), selected: str(o.value) === str(node.defaultValue) },
+          str(o.label) || str(o.value),
+        ),
+      ),
     );
     return select;
   },
@@ -202,7 +220,9 @@ const DRAW = {
     return el("label", { className: "w-check" }, box, " ", str(node.label) || str(node.name));
   },
   Input(node) {
-    const type = ["number", "email", "text", "tel", "url", "password"].includes(node.inputType) ? node.inputType : "text";
+    const type = ["number", "email", "text", "tel", "url", "password"].includes(node.inputType)
+      ? node.inputType
+      : "text";
     const input = el("input", {
       type,
       className: "w-input",
@@ -247,9 +267,7 @@ const DRAW = {
 
 /** A component this file does not know: the words it carries, then its children. */
 function unknown(node, depth) {
-  const words = ["title", "label", "value", "text", "description"]
-    .map((key) => str(node[key]))
-    .filter(Boolean);
+  const words = ["title", "label", "value", "text", "description"].map((key) => str(node[key])).filter(Boolean);
   const kids = children(node, depth);
   if (!words.length && !kids.length) return null;
   return el(
