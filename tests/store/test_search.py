@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from chatkit.types import Page, Thread
 
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.store.search import MAX_LIMIT, PREVIEW_CHARS, SearchHit, SearchPage
@@ -17,6 +18,7 @@ from tests.store.helpers import (
     assistant_message,
     at,
     hidden_context,
+    text_of,
     thread,
     user_message,
     widget_card,
@@ -493,3 +495,77 @@ async def test_search_reads_through_a_second_store_on_the_same_file(
     finally:
         await other.close()
     assert where(await search(trip, "thursdays")) == [("thr_museum", "msg_new")]
+
+
+# scale ------------------------------------------------------------------------------------
+
+FILLER = [
+    "weather",
+    "train",
+    "museum",
+    "river",
+    "dinner",
+    "budget",
+    "garden",
+    "recipe",
+    "meeting",
+    "holiday",
+    "invoice",
+    "python",
+    "guitar",
+    "bicycle",
+    "coffee",
+    "mountain",
+    "library",
+    "concert",
+    "printer",
+    "window",
+]
+
+
+def filler_text(n: int, words: int) -> str:
+    return " ".join(FILLER[(n * 7 + k * 3) % len(FILLER)] for k in range(words))
+
+
+@pytest.mark.slow
+async def test_a_word_in_one_answer_among_10000_threads_is_found_first(store: SQLiteStore) -> None:
+    needle_thread, needle_item = "thr_06271", "msg_06271_a"
+    threads = []
+    for n in range(10_000):
+        tid = f"thr_{n:05d}"
+        answer = filler_text(n, 24)
+        if tid == needle_thread:
+            answer = f"{filler_text(n, 12)} the quokka {filler_text(n + 1, 11)}"
+        threads.append(
+            Thread(
+                id=tid,
+                created_at=at(n),
+                title=f"Chat {n} about {FILLER[n % len(FILLER)]}",
+                items=Page(
+                    data=[
+                        user_message(tid, f"msg_{n:05d}_q", filler_text(n + 3, 8), at(n)),
+                        assistant_message(tid, f"msg_{n:05d}_a", answer, at(n + 0.5)),
+                    ],
+                    has_more=False,
+                ),
+            )
+        )
+    report = await store.archive.import_threads(threads, ALICE)
+    assert (report.threads_added, report.items_added) == (10_000, 20_000)
+
+    for query in ("quokka", "Quokka", "quok"):
+        page = await store.search.query(query, ALICE)
+        first = page.hits[0]
+        assert (first.thread_id, first.item_id, first.kind) == (
+            needle_thread,
+            needle_item,
+            "assistant",
+        ), query
+        assert first.thread_title == "Chat 6271 about " + FILLER[6271 % len(FILLER)]
+        assert [s.text for s in first.snippet if s.match] == ["quokka"]
+    # It opens that thread at that message.
+    item = await store.load_item(first.thread_id, first.item_id or "", ALICE)
+    assert "quokka" in text_of(item)
+    # A common word pages through thousands of hits without trouble.
+    common = await store.search.query("coffee", ALICE, limit=MAX_LIMIT, offset=5_000)
+    assert len(common.hits) == MAX_LIMIT

@@ -20,7 +20,12 @@ from chatkit.types import Page, Thread, ThreadItem, UserMessageItem
 from pydantic import TypeAdapter, ValidationError
 
 from chatkit_desktop.context import RequestContext
-from chatkit_desktop.store.search_index import index_item, index_title
+from chatkit_desktop.store.search_index import (
+    SearchEntry,
+    insert_entries,
+    item_entry,
+    title_entry,
+)
 from chatkit_desktop.store.timestamps import to_us
 
 if TYPE_CHECKING:
@@ -53,6 +58,8 @@ class ImportReport:
 
 def parse_export(text: str) -> list[Thread]:
     """The threads in an export file: one `Thread` JSON, a JSON list of them, or JSONL."""
+    # A byte-order mark (Windows editors add one when saving UTF-8) is not part of the JSON.
+    text = text.removeprefix("\ufeff")
     stripped = text.lstrip()
     if not stripped:
         raise ImportFormatError(1, "the file is empty")
@@ -66,7 +73,11 @@ def parse_export(text: str) -> list[Thread]:
         return [_thread(entry, 1, f"thread {n}: ") for n, entry in enumerate(data, start=1)]
     try:
         whole = json.loads(text)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        if not _has_jsonl_line(text):
+            # One document over many lines (the JSON export is indented): the error's own line,
+            # not line 1, which reading it as JSONL would blame.
+            raise ImportFormatError(exc.lineno, f"not valid JSON ({exc.msg})") from None
         whole = None
     if isinstance(whole, dict):
         return [_thread(whole, 1, "")]
@@ -80,6 +91,19 @@ def parse_export(text: str) -> list[Thread]:
             raise ImportFormatError(number, f"not valid JSON ({exc.msg})") from None
         threads.append(_thread(data, number, ""))
     return threads
+
+
+def _has_jsonl_line(text: str) -> bool:
+    """Whether some line of `text` is a whole JSON object by itself, as JSONL lines are (no line
+    of an indented document is)."""
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                if isinstance(json.loads(line), dict):
+                    return True
+            except json.JSONDecodeError:
+                continue
+    return False
 
 
 def _thread(data: object, line: int, where: str) -> Thread:
@@ -137,60 +161,98 @@ class Archive:
             after = page.after
 
     async def import_threads(self, threads: list[Thread], context: RequestContext) -> ImportReport:
+        """Add the threads and items that are not there yet, in one transaction.
+
+        Set-based: what exists is read first, then every new row goes in with one statement
+        per table. Row by row, the round trips to the database thread (about eight per thread)
+        cost ten times the SQL itself: 10,000 threads took 17 s instead of 2. And nothing is
+        written when everything is already there, not even an AUTOINCREMENT number, which
+        `INSERT … ON CONFLICT DO NOTHING` spends on every row it skips.
+        """
         report = ImportReport()
         async with self._store.transaction() as db:
-            for thread in threads:
-                created_us = to_us(thread.created_at)
-                cur = await db.execute(
-                    "INSERT INTO threads (id, user_id, created_us, data) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING",
-                    (
-                        thread.id,
-                        context.user_id,
-                        created_us,
-                        thread.model_dump_json(exclude={"items"}),
-                    ),
-                )
-                if cur.rowcount:
-                    report.threads_added += 1
-                    await index_title(db, thread.id, created_us, thread.title)
-                else:
-                    owner = await db.execute_fetchall(
-                        "SELECT user_id FROM threads WHERE id = ?", (thread.id,)
+            owners = await _owners(db, list(dict.fromkeys(thread.id for thread in threads)))
+            for thread_id, user_id in owners.items():
+                if user_id != context.user_id:
+                    raise ImportConflictError(
+                        f"Thread {thread_id} already exists and belongs to another user."
                     )
-                    if next(iter(owner))[0] != context.user_id:
-                        raise ImportConflictError(
-                            f"Thread {thread.id} already exists and belongs to another user."
-                        )
+            present = await _item_keys(db, list(owners))
+            known_threads = set(owners)
+            new_threads: list[tuple[str, str, int, str]] = []
+            new_items: list[tuple[str, str, int, str, str]] = []
+            entries: list[SearchEntry] = []
+            attachments: list[tuple[str, str, str, str]] = []
+            for thread in threads:
+                if thread.id in known_threads:
                     report.threads_present += 1
+                else:
+                    known_threads.add(thread.id)
+                    report.threads_added += 1
+                    created_us = to_us(thread.created_at)
+                    data = thread.model_dump_json(exclude={"items"})
+                    new_threads.append((thread.id, context.user_id, created_us, data))
+                    if entry := title_entry(thread.id, created_us, thread.title):
+                        entries.append(entry)
                 for item in thread.items.data:
-                    await self._import_item(db, thread.id, item, context, report)
+                    if (thread.id, item.id) in present:
+                        report.items_present += 1
+                        continue
+                    present.add((thread.id, item.id))
+                    report.items_added += 1
+                    created_us = to_us(item.created_at)
+                    data = item.model_dump_json()
+                    new_items.append((item.id, thread.id, created_us, item.type, data))
+                    if entry := item_entry(thread.id, item.id, created_us, data):
+                        entries.append(entry)
+                    if isinstance(item, UserMessageItem):
+                        attachments.extend(
+                            (a.id, context.user_id, thread.id, a.model_dump_json())
+                            for a in item.attachments
+                        )
+            # Rows go in the file's order, so equal timestamps keep it (seq breaks the tie).
+            await db.executemany(
+                "INSERT INTO threads (id, user_id, created_us, data) VALUES (?, ?, ?, ?)",
+                new_threads,
+            )
+            await db.executemany(
+                "INSERT INTO items (id, thread_id, created_us, type, data) VALUES (?, ?, ?, ?, ?)",
+                new_items,
+            )
+            await insert_entries(db, entries)
+            await db.executemany(
+                "INSERT INTO attachments (id, user_id, thread_id, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO NOTHING",
+                attachments,
+            )
         return report
 
-    async def _import_item(
-        self,
-        db: aiosqlite.Connection,
-        thread_id: str,
-        item: ThreadItem,
-        context: RequestContext,
-        report: ImportReport,
-    ) -> None:
-        created_us = to_us(item.created_at)
-        data = item.model_dump_json()
-        cur = await db.execute(
-            "INSERT INTO items (id, thread_id, created_us, type, data) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (thread_id, id) DO NOTHING",
-            (item.id, thread_id, created_us, item.type, data),
+
+_CHUNK = 500  # ids per `IN (…)`, well under SQLite's limit on parameters
+
+
+async def _owners(db: aiosqlite.Connection, thread_ids: list[str]) -> dict[str, str]:
+    """The user of each of these threads that exists (in the trash or not)."""
+    owners: dict[str, str] = {}
+    for start in range(0, len(thread_ids), _CHUNK):
+        chunk = thread_ids[start : start + _CHUNK]
+        rows = await db.execute_fetchall(
+            f"SELECT id, user_id FROM threads WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+            chunk,
         )
-        if not cur.rowcount:
-            report.items_present += 1
-            return
-        report.items_added += 1
-        await index_item(db, thread_id, item.id, created_us, data)
-        if isinstance(item, UserMessageItem):
-            for attachment in item.attachments:
-                await db.execute(
-                    "INSERT INTO attachments (id, user_id, thread_id, data) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO NOTHING",
-                    (attachment.id, context.user_id, thread_id, attachment.model_dump_json()),
-                )
+        owners.update((row[0], row[1]) for row in rows)
+    return owners
+
+
+async def _item_keys(db: aiosqlite.Connection, thread_ids: list[str]) -> set[tuple[str, str]]:
+    """(thread_id, item_id) of every item stored in these threads."""
+    keys: set[tuple[str, str]] = set()
+    for start in range(0, len(thread_ids), _CHUNK):
+        chunk = thread_ids[start : start + _CHUNK]
+        rows = await db.execute_fetchall(
+            "SELECT thread_id, id FROM items "  # noqa: S608 - placeholders only
+            f"WHERE thread_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        keys.update((row[0], row[1]) for row in rows)
+    return keys

@@ -14,6 +14,31 @@ import aiosqlite
 
 from chatkit_desktop.store.search_text import clean, item_document
 
+# A `search_docs` row: (thread_id, item_id or None for the title, kind, created_us, body).
+SearchEntry = tuple[str, str | None, str, int, str]
+
+
+def title_entry(thread_id: str, created_us: int, title: str | None) -> SearchEntry | None:
+    body = clean(title or "")
+    return (thread_id, None, "title", created_us, body) if body else None
+
+
+def item_entry(thread_id: str, item_id: str, created_us: int, item_json: str) -> SearchEntry | None:
+    document = item_document(json.loads(item_json))
+    if document is None:
+        return None
+    return (thread_id, item_id, document[0], created_us, document[1])
+
+
+async def insert_entries(db: aiosqlite.Connection, entries: list[SearchEntry]) -> None:
+    """Add rows for titles and items that have none yet (new threads and items, as an import
+    creates them), in one statement."""
+    await db.executemany(
+        "INSERT INTO search_docs (thread_id, item_id, kind, created_us, body) "
+        "VALUES (?, ?, ?, ?, ?)",
+        entries,
+    )
+
 
 async def index_title(
     db: aiosqlite.Connection, thread_id: str, created_us: int, title: str | None
