@@ -32,7 +32,9 @@ def _quote(text: str) -> str:
 
 
 def thread_markdown(thread: Thread) -> str:
-    lines = [f"# {thread.title or 'Untitled'}", "", f"*Started {_when(thread.created_at)}*", ""]
+    # A heading is one line: a title holding a line break would spill into the text below.
+    title = " ".join((thread.title or "").split()) or "Untitled"
+    lines = [f"# {title}", "", f"*Started {_when(thread.created_at)}*", ""]
     for item in thread.items.data:
         block = _item_markdown(item)
         if block:
@@ -68,7 +70,8 @@ def _item_markdown(item: ThreadItem) -> str | None:
     if isinstance(item, WidgetItem | TaskItem | WorkflowItem):
         document = item_document(item.model_dump(mode="json"))
         label = {"widget": "Widget", "task": "Task", "workflow": "Workflow"}[item.type]
-        body = document[1] if document else ""
+        # One paragraph per line of text: Markdown would run single lines together.
+        body = "\n\n".join(line for line in document[1].splitlines() if line) if document else ""
         return f"### {label} · {when}\n\n{body}".rstrip()
     if isinstance(item, ClientToolCallItem):
         arguments = json.dumps(item.arguments, ensure_ascii=False, indent=2)
