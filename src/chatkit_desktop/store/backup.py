@@ -9,6 +9,7 @@ pair is consistent even though the copies are not taken at the same instant.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from chatkit_desktop.store.migrations import migrate
 
 DATABASE_NAME = "chatkit-desktop.sqlite3"
 ATTACHMENTS_DIR = "attachments"
+# The names attachment files can have (`attachment_files._SAFE_ID`, not imported: it would pull
+# in the SDK). Checking for "/" alone would let "..\\x" out of the directory on Windows.
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class BackupError(Exception):
@@ -53,7 +57,26 @@ def back_up_sync(database: Path, attachments: Path, destination: Path) -> Backup
         raise BackupError(f"There is no database at {database} to back up.")
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise BackupError(f"{destination} already exists and is not an empty directory.")
+    created = not destination.exists()
     destination.mkdir(parents=True, exist_ok=True)
+    try:
+        return _copy(database, attachments, destination)
+    except BaseException:
+        # Leave no half backup behind: it would look complete, and a retry into the same
+        # destination would be refused as not empty.
+        # The destination was empty (or absent) when we started: all in it is ours.
+        if created:
+            shutil.rmtree(destination, ignore_errors=True)
+        else:
+            for entry in destination.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        raise
+
+
+def _copy(database: Path, attachments: Path, destination: Path) -> BackupReport:
     migrate(database)  # an old database is brought up to date (with its own backup) first
     copy = destination / DATABASE_NAME
     _snapshot(database, copy)
@@ -61,7 +84,7 @@ def back_up_sync(database: Path, attachments: Path, destination: Path) -> Backup
     target_dir = destination / ATTACHMENTS_DIR
     for attachment_id in _attachment_ids(copy):
         source = attachments / attachment_id
-        if "/" in attachment_id or attachment_id.startswith(".") or not source.is_file():
+        if not _FILE_NAME.fullmatch(attachment_id) or not source.is_file():
             missing += 1
             continue
         target_dir.mkdir(mode=0o700, exist_ok=True)
