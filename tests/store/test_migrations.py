@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from chatkit.store import NotFoundError
 
+from chatkit_desktop.context import RequestContext
 from chatkit_desktop.store import migrations
 from chatkit_desktop.store.errors import SchemaTooNewError
 from chatkit_desktop.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
@@ -19,14 +20,19 @@ from chatkit_desktop.store.sqlite_store import SQLiteStore
 from chatkit_desktop.store.timestamps import to_us
 from tests.store.helpers import (
     ALICE,
+    BOB,
     all_item_ids,
+    all_thread_ids,
     assistant_message,
     at,
     file_attachment,
+    fts_mismatches,
+    hidden_context,
     raw,
     text_of,
     thread,
     user_message,
+    widget_card,
 )
 
 
@@ -271,3 +277,127 @@ async def test_two_stores_migrating_an_old_file_at_once(db_path: Path) -> None:
     with raw(db_path) as db:
         versions = [r[0] for r in db.execute("SELECT version FROM _migrations ORDER BY version")]
     assert versions == list(range(1, LATEST_VERSION + 1))
+
+
+# m003: search and trash on an existing database ----------------------------------------------
+
+
+def build_v2_database(path: Path) -> list[tuple[str, str | None, str]]:
+    """A file as version 2 left it, with threads and items of several kinds, filled by hand.
+
+    Returns the (thread_id, item_id, kind) rows the search index should hold once migrated.
+    """
+    assert migrate(path, target=2) == 2
+    threads = [
+        (ALICE, thread("thr_trip", at(0), title="Trip to Lyon")),
+        (ALICE, thread("thr_untitled", at(1))),
+        (BOB, thread("thr_bob", at(2), title="Bob's café")),
+    ]
+    items = [
+        user_message("thr_trip", "msg_q", "Where is the best café?", at(3)),
+        assistant_message("thr_trip", "msg_a", "Try the bouchon near Bellecour.", at(4)),
+        widget_card(
+            "thr_trip", "wdg_1", title="Bouchons", body="Daniel et Denise", created_at=at(5)
+        ),
+        hidden_context("thr_trip", "shcx_1", "invisible", at(6)),
+        assistant_message("thr_untitled", "msg_empty", "", at(7)),
+        user_message("thr_untitled", "msg_u", "quenelles recipe", at(8)),
+        user_message("thr_bob", "msg_bob", "café au lait", at(9)),
+    ]
+    db = sqlite3.connect(path)
+    try:
+        columns = [r[1] for r in db.execute("PRAGMA table_info(threads)")]
+        assert "deleted_us" not in columns, "target=2 should stop before migration 3"
+        for context, chat in threads:
+            db.execute(
+                "INSERT INTO threads (id, user_id, created_us, data) VALUES (?, ?, ?, ?)",
+                (chat.id, context.user_id, to_us(chat.created_at), chat.model_dump_json()),
+            )
+        for item in items:
+            db.execute(
+                "INSERT INTO items (id, thread_id, created_us, type, data) VALUES (?, ?, ?, ?, ?)",
+                (
+                    item.id,
+                    item.thread_id,
+                    to_us(item.created_at),
+                    item.type,
+                    item.model_dump_json(),
+                ),
+            )
+        db.execute("UPDATE items SET feedback = 'positive', feedback_us = 1 WHERE id = 'msg_a'")
+        db.commit()
+    finally:
+        db.close()
+    return [
+        ("thr_trip", None, "title"),
+        ("thr_bob", None, "title"),
+        ("thr_trip", "msg_q", "user"),
+        ("thr_trip", "msg_a", "assistant"),
+        ("thr_trip", "wdg_1", "widget"),
+        ("thr_untitled", "msg_u", "user"),
+        ("thr_bob", "msg_bob", "user"),
+    ]
+
+
+async def test_m003_makes_an_existing_history_searchable(db_path: Path) -> None:
+    expected = build_v2_database(db_path)
+
+    store = await SQLiteStore.open(db_path)
+    try:
+        assert await store.schema_version() == LATEST_VERSION >= 3
+
+        async def found(text: str, context: RequestContext = ALICE) -> set[tuple[str, str | None]]:
+            hits = (await store.search.query(text, context)).hits
+            return {(hit.thread_id, hit.item_id) for hit in hits}
+
+        assert await found("lyon") == {("thr_trip", None)}
+        assert await found("cafe") == {("thr_trip", "msg_q")}
+        assert await found("bellecour") == {("thr_trip", "msg_a")}
+        assert await found("denise") == {("thr_trip", "wdg_1")}
+        assert await found("quenelles") == {("thr_untitled", "msg_u")}
+        assert await found("invisible") == set()
+        assert await found("café", BOB) == {("thr_bob", None), ("thr_bob", "msg_bob")}
+        assert await store.search.previews(["thr_trip", "thr_untitled"], ALICE) == {
+            "thr_trip": "Try the bouchon near Bellecour.",
+            "thr_untitled": "quenelles recipe",
+        }
+        # Nothing is in the trash; everything is listed, feedback kept.
+        assert await all_thread_ids(store, ALICE, limit=10, order="asc") == [
+            "thr_trip",
+            "thr_untitled",
+        ]
+        assert (await store.trash.page(ALICE)).data == []
+        assert await store.load_feedback("thr_trip", ALICE) == {"msg_a": "positive"}
+        # And the new features work on the old rows.
+        await store.delete_thread("thr_trip", ALICE)
+        assert await found("lyon") == set()
+        await store.trash.restore("thr_trip", ALICE)
+        assert await found("lyon") == {("thr_trip", None)}
+    finally:
+        await store.close()
+
+    with raw(db_path) as db:
+        rows = db.execute("SELECT thread_id, item_id, kind FROM search_docs").fetchall()
+    assert sorted(rows, key=repr) == sorted(expected, key=repr)
+    assert fts_mismatches(db_path) == []
+
+
+async def test_m003_leaves_a_backup_at_version_2(db_path: Path) -> None:
+    build_v2_database(db_path)
+
+    store = await SQLiteStore.open(db_path)
+    await store.close()
+
+    (backup,) = backups(db_path)
+    assert re.fullmatch(rf"{re.escape(db_path.name)}\.v2-\d{{8}}T\d{{6}}Z\.bak", backup.name)
+    with raw(backup) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT MAX(version) FROM _migrations").fetchone()[0] == 2
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "search_docs" not in tables
+        assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 7
+    with raw(db_path) as db:
+        version = db.execute("SELECT MAX(version) FROM _migrations").fetchone()[0]
+        trashed = db.execute("SELECT count(*) FROM threads WHERE deleted_us IS NOT NULL")
+        assert trashed.fetchone()[0] == 0
+    assert version == LATEST_VERSION >= 3
