@@ -380,3 +380,11 @@ async def test_purging_many_threads_at_once(store: SQLiteStore, db_path: Path) -
     assert sorted(purged.thread_ids) == ids
     assert purged.attachment_ids == ["atc_last"]
     assert count(db_path, "SELECT count(*) FROM threads") == 0
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+async def test_trash_page_limit_must_be_positive(store: SQLiteStore, limit: int) -> None:
+    await make_threads(store, ["thr_a"])
+    await store.delete_thread("thr_a", ALICE)
+    with pytest.raises(ValueError, match="limit"):
+        await store.trash.page(ALICE, limit=limit)

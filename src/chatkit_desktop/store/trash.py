@@ -64,6 +64,9 @@ class Trash:
         self, context: RequestContext, *, limit: int = 50, after: str | None = None
     ) -> Page[TrashedThread]:
         """The trash, most recently deleted first, with a keyset cursor like `threads.list`."""
+        if limit < 1:
+            # Checked here: a page of none that "has more" would have no cursor to give.
+            raise ValueError("limit must be at least 1")
         where = "user_id = ? AND deleted_us IS NOT NULL"
         params: tuple[object, ...] = (context.user_id,)
         if after is not None:
