@@ -120,6 +120,7 @@ def _run_locked(args: argparse.Namespace, started: float) -> int:
 def _run_window(
     webview: ModuleType, gui: backends.Gui, config: ServerConfig, started: float
 ) -> int:
+    from chatkit_desktop.desktop.downloads import install_downloads
     from chatkit_desktop.desktop.server_thread import ServerThread
     from chatkit_desktop.desktop.smoke import SmokeHook
     from chatkit_desktop.desktop.window import (
@@ -162,6 +163,7 @@ def _run_window(
         tracker.set_origin(*origin)
         window = create_main_window(webview, server.launch_url, saved, tracker)
         relay.set(make_focuser(window, gui, tracker))
+        install_downloads(window, gui, SmokeHook.download_dir(os.environ))
         SmokeHook.from_env(os.environ, window, config.token, started)
         window.events.shown += lambda: log.info(
             "Window shown after %.2f s", time.monotonic() - started

@@ -8,7 +8,12 @@ itself, like a user would; with `hold` the window stays open.
 
 `CHATKIT_DESKTOP_SMOKE_GEOMETRY=x,y,width,height` moves and resizes the window first;
 `CHATKIT_DESKTOP_SMOKE_SCREENSHOT=path` saves a screenshot of the screen there (ImageMagick's
-`import`) before the line is printed.
+`import`) before the line is printed. `CHATKIT_DESKTOP_SMOKE_SCRIPT=path` runs that file's
+JavaScript in the page after the probe (as the probe runs: `run_js`, no eval) and reports what it
+returned as `script_result`. `CHATKIT_DESKTOP_SMOKE_DOWNLOAD_DIR=path` saves the window's
+downloads straight into that directory under their suggested names, without the save dialog a
+test cannot click (`downloads.py`). All of them are for tests only, and act only when
+`CHATKIT_DESKTOP_SMOKE` is set.
 
 pywebview's `evaluate_js` wraps scripts in `eval()`, which the page's Content-Security-Policy
 forbids (no 'unsafe-eval'), so the probe starts with `run_js` (no eval) and its result is read
@@ -26,6 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,6 +42,8 @@ log = logging.getLogger(__name__)
 SMOKE_ENV = "CHATKIT_DESKTOP_SMOKE"
 GEOMETRY_ENV = "CHATKIT_DESKTOP_SMOKE_GEOMETRY"
 SCREENSHOT_ENV = "CHATKIT_DESKTOP_SMOKE_SCREENSHOT"
+SCRIPT_ENV = "CHATKIT_DESKTOP_SMOKE_SCRIPT"
+DOWNLOAD_DIR_ENV = "CHATKIT_DESKTOP_SMOKE_DOWNLOAD_DIR"
 LINE_PREFIX = "CHATKIT_DESKTOP_SMOKE "
 PROBE_TIMEOUT_S = 20.0
 RESULT_VARIABLE = "__chatkitDesktopSmoke"
@@ -75,6 +83,7 @@ class SmokeHook:
         self._ran = threading.Lock()
         self._geometry = os.environ.get(GEOMETRY_ENV, "")
         self._screenshot = os.environ.get(SCREENSHOT_ENV, "")
+        self._script = os.environ.get(SCRIPT_ENV, "")
 
     @classmethod
     def from_env(
@@ -87,6 +96,14 @@ class SmokeHook:
         window.events.shown += hook._on_shown
         window.events.loaded += hook._on_loaded
         return hook
+
+    @staticmethod
+    def download_dir(env: Mapping[str, str]) -> Path | None:
+        """Where the window saves downloads without asking, in smoke mode only; else None."""
+        if env.get(SMOKE_ENV, "") not in ("1", "hold"):
+            return None
+        path = env.get(DOWNLOAD_DIR_ENV, "")
+        return Path(path).absolute() if path else None
 
     def _on_shown(self) -> None:
         self.shown_s = time.monotonic() - self.started
@@ -134,6 +151,9 @@ class SmokeHook:
             "width": self.window.width,
             "height": self.window.height,
         }
+        if self._script:
+            with open(self._script, encoding="utf-8") as script_file:
+                answer["script_result"] = self.window.run_js(script_file.read())
         if self._screenshot:
             time.sleep(0.5)  # let the page paint
             answer["screenshot"] = _screenshot(self._screenshot)
