@@ -71,9 +71,16 @@ def test_the_test_hook_is_off_outside_smoke_mode(tmp_path):
         assert SmokeHook.download_dir(env) == tmp_path
 
 
-def test_other_backends_are_left_to_pywebview():
-    for gui in ("gtk", "edgechromium", "cocoa"):
-        install_downloads(object(), gui)  # touches nothing: no Qt, no window
+def test_other_backends_use_pywebviews_save_dialog_where_it_has_one(monkeypatch):
+    import webview
+
+    monkeypatch.setitem(webview.settings, "ALLOW_DOWNLOADS", False)
+    install_downloads(object(), "gtk")  # WebKitGTK saves into Downloads by itself
+    assert webview.settings["ALLOW_DOWNLOADS"] is False
+    for gui in ("edgechromium", "cocoa"):
+        monkeypatch.setitem(webview.settings, "ALLOW_DOWNLOADS", False)
+        install_downloads(object(), gui)  # no Qt, no window touched
+        assert webview.settings["ALLOW_DOWNLOADS"] is True
 
 
 class FakeSignal:

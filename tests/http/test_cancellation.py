@@ -103,7 +103,7 @@ async def test_a_cancelled_partial_answer_is_searchable_and_nothing_more(client,
     scripted, _ = openai_server
     scripted.queue(Reply(text=LONG, delay_s=0.05))
     resp = await post(client, "threads.create", {"input": user_input("Count for me")})
-    thread_id, deltas = await _read_until_deltas(resp, 3)
+    thread_id, _ = await _read_until_deltas(resp, 3)
     resp.close()
 
     async def partial_answer():

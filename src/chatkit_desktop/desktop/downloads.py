@@ -25,8 +25,8 @@ Tests cannot click through a native dialog, so in the smoke/test mode only
 directory under the suggested name. The rest of the path (Qt's download of the blob, the name,
 the bytes written) is the real one.
 
-The other backends are left to pywebview (6.2.1), which with ALLOW_DOWNLOADS off (as here) does
-this, read from its code and the toolkits' documentation (this Linux machine cannot run them):
+The other backends are left to pywebview (6.2.1), which with ALLOW_DOWNLOADS off does this, read
+from its code and the toolkits' documentation (this Linux machine cannot run them):
 - GTK (WebKitGTK, `--gui gtk`): pywebview connects no download handler, so WebKitGTK's default
   applies: the file is saved without a dialog into the user's Downloads folder under the
   suggested name.
@@ -35,8 +35,8 @@ this, read from its code and the toolkits' documentation (this Linux machine can
 - macOS (WKWebView): pywebview does not turn `download` links into downloads, so the click is an
   ordinary navigation that saves nothing.
 With ALLOW_DOWNLOADS on, pywebview's Windows and macOS handlers show a save dialog in the
-Downloads folder with the suggested name; that setting is global, and is not turned on here
-because it would also connect pywebview's Qt handler beside this one.
+Downloads folder with the suggested name, so the app turns it on for those two backends only (on
+Qt it would connect pywebview's handler beside this one). Untested here: no Windows or macOS.
 """
 
 from __future__ import annotations
@@ -133,6 +133,13 @@ def install_downloads(window: Window, gui: Gui, save_dir: Path | None = None) ->
     """Handle the window's downloads ourselves on the Qt backend; other backends keep
     pywebview's behaviour (see the module's docstring). Call on the main thread before
     `webview.start()`. `save_dir` is the test hook's folder (no dialog), else None."""
+    if gui in ("edgechromium", "cocoa"):
+        # pywebview's own handlers there offer a save dialog with the suggested name; without
+        # the setting, exports would save nothing. (The setting is global, which is why the Qt
+        # backend, with a handler of ours, never turns it on.)
+        webview: Any = importlib.import_module("webview")
+        webview.settings["ALLOW_DOWNLOADS"] = True
+        return
     if gui != "qt":
         log.debug("Downloads are left to pywebview's %s backend", gui)
         return
