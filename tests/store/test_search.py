@@ -569,3 +569,33 @@ async def test_a_word_in_one_answer_among_10000_threads_is_found_first(store: SQ
     # A common word pages through thousands of hits without trouble.
     common = await store.search.query("coffee", ALICE, limit=MAX_LIMIT, offset=5_000)
     assert len(common.hits) == MAX_LIMIT
+
+
+# beyond the ranking window ---------------------------------------------------------------
+
+
+async def test_past_the_ranked_window_paging_goes_on_through_older_matches(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chatkit_desktop.store.search as search_module
+
+    monkeypatch.setattr(search_module, "CANDIDATES", 4)
+    await store.save_thread(thread("thr_w"), ALICE)
+    await store.save_thread(thread("thr_gone"), ALICE)
+    for n in range(10):
+        # Oldest first; the oldest two say "owl" three times and would rank best overall.
+        text = "owl owl owl" if n < 2 else f"owl number {n} with more words around it"
+        await store.add_thread_item("thr_w", user_message("thr_w", f"msg_{n}", text, at(n)), ALICE)
+    await store.add_thread_item("thr_gone", user_message("thr_gone", "msg_x", "owl", at(20)), ALICE)
+    await store.delete_thread("thr_gone", ALICE)
+
+    seen: list[str | None] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await store.search.query("owl", ALICE, limit=3, offset=offset)
+        seen += [hit.item_id for hit in page.hits]
+        offset = page.next_offset
+    # Every live match exactly once; the trashed one never.
+    assert sorted(seen, key=str) == sorted(f"msg_{n}" for n in range(10))
+    # The newest window comes first (ranked), then the older matches newest first.
+    assert seen[-2:] == ["msg_1", "msg_0"]

@@ -14,11 +14,8 @@ import pytest
 
 from chatkit_desktop.store.search_query import (
     MAX_QUERY_CHARS,
-    Segment,
     match_expression,
-    segments,
 )
-from chatkit_desktop.store.search_text import MATCH_END, MATCH_START
 
 DOCS = {
     "apple": "an apple a day",
@@ -217,36 +214,3 @@ def test_a_very_long_query_is_cut_not_refused(matching: Matcher) -> None:
     assert expression is not None
     assert len(expression) < 2 * MAX_QUERY_CHARS
     assert matching("kiwi " * 2_000) == matching("kiwi")
-
-
-# segments ---------------------------------------------------------------------------------
-
-
-def marked(*parts: tuple[str, bool]) -> str:
-    return "".join(f"{MATCH_START}{text}{MATCH_END}" if hit else text for text, hit in parts)
-
-
-@pytest.mark.parametrize(
-    "parts",
-    [
-        [("no match at all", False)],
-        [("Lyon", True)],
-        [("Lyon", True), (" by night", False)],
-        [("… the river in ", False), ("Lyon", True), (" at dusk …", False)],
-        [("red", True), (" ", False), ("wine", True), (" and cheese", False)],
-        [("end with ", False), ("match", True)],
-    ],
-    ids=repr,
-)
-def test_segments_split_marked_snippets(parts: list[tuple[str, bool]]) -> None:
-    assert segments(marked(*parts)) == [Segment(text, hit) for text, hit in parts]
-
-
-def test_segments_of_an_empty_snippet() -> None:
-    assert segments("") == []
-
-
-def test_adjacent_matches_stay_separate_segments() -> None:
-    result = segments(marked(("red", True), ("wine", True)))
-    assert result == [Segment("red", True), Segment("wine", True)]
-    assert not any(MATCH_START in s.text or MATCH_END in s.text for s in result)

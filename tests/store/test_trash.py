@@ -20,6 +20,7 @@ from tests.store.helpers import (
     BOB,
     all_item_ids,
     all_thread_ids,
+    assistant_message,
     at,
     count,
     every_item_kind,
@@ -388,3 +389,22 @@ async def test_trash_page_limit_must_be_positive(store: SQLiteStore, limit: int)
     await store.delete_thread("thr_a", ALICE)
     with pytest.raises(ValueError, match="limit"):
         await store.trash.page(ALICE, limit=limit)
+
+
+async def test_feedback_of_a_trashed_thread_is_not_found_until_restored(
+    store: SQLiteStore,
+) -> None:
+    from chatkit.store import NotFoundError
+
+    await store.save_thread(thread("thr_f"), ALICE)
+    await store.add_thread_item("thr_f", assistant_message("thr_f", "msg_a", "hi", at(1)), ALICE)
+    await store.set_feedback("thr_f", ["msg_a"], "positive", ALICE)
+    await store.delete_thread("thr_f", ALICE)
+
+    with pytest.raises(NotFoundError):
+        await store.load_feedback("thr_f", ALICE)
+    with pytest.raises(NotFoundError):
+        await store.set_feedback("thr_f", ["msg_a"], "negative", ALICE)
+
+    await store.trash.restore("thr_f", ALICE)
+    assert await store.load_feedback("thr_f", ALICE) == {"msg_a": "positive"}

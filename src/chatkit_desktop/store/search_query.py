@@ -1,10 +1,11 @@
-"""Turning what a person typed into an FTS5 query, and FTS5 snippets back into plain segments.
+"""Turning what a person typed into an FTS5 query (and into the words its snippets mark).
 
 FTS5 has a query language (quotes, `*`, `-`, `^`, `:`, `NEAR`, `AND`/`OR`/`NOT`, parentheses);
 people do not mean it when they type into a search box, and a stray `"` or `(` would be a syntax
 error. So every word becomes a quoted FTS5 string (its inner quotes doubled), and the words are
 ANDed: each must occur somewhere in the same message. A balanced pair of double quotes keeps a
-phrase together; the last word also matches as a prefix, so results follow the typing.
+phrase together; the last word also matches as a prefix (from two letters on: shorter
+prefixes match too many words to be useful, and cost most), so results follow the typing.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-
-from chatkit_desktop.store.search_text import MATCH_END, MATCH_START
 
 MAX_QUERY_CHARS = 500
 _MAX_TERMS = 32
@@ -58,29 +57,40 @@ def _terms(query: str) -> list[tuple[str, bool]]:
     return [(text, phrase) for text, phrase in terms if _HAS_TOKEN.search(text)][:_MAX_TERMS]
 
 
-def match_expression(query: str) -> str | None:
-    """The FTS5 MATCH text for what the user typed, or None when nothing in it can match."""
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """The FTS5 MATCH text, the words as typed, and the last word when it is a prefix."""
+
+    expression: str
+    words: list[str]
+    prefix: str | None
+
+
+_MIN_PREFIX = 2
+_WORD = re.compile(r"[^\W_]+")
+
+
+def parse_query(query: str) -> ParsedQuery | None:
+    """What the user typed, for FTS5; None when nothing in it can match."""
     terms = _terms(query[:MAX_QUERY_CHARS])
     if not terms:
         return None
     parts = [_quote(text) for text, _ in terms]
-    last_is_phrase = terms[-1][1]
-    if not last_is_phrase and not query.rstrip().endswith('"'):
+    words = [text for text, _ in terms]
+    prefix = None
+    last_text, last_is_phrase = terms[-1]
+    last_tokens = _WORD.findall(last_text)
+    if (
+        not last_is_phrase
+        and not query.rstrip().endswith('"')
+        and len(last_tokens[-1]) >= _MIN_PREFIX
+    ):
         parts[-1] += "*"
-    return " AND ".join(parts)
+        prefix = last_tokens[-1]
+    return ParsedQuery(" AND ".join(parts), words, prefix)
 
 
-def segments(snippet: str) -> list[Segment]:
-    """Split an FTS5 snippet marked with MATCH_START/MATCH_END into segments."""
-    result: list[Segment] = []
-    for index, chunk in enumerate(snippet.split(MATCH_START)):
-        if index == 0:
-            if chunk:
-                result.append(Segment(chunk, False))
-            continue
-        matched, _, rest = chunk.partition(MATCH_END)
-        if matched:
-            result.append(Segment(matched, True))
-        if rest:
-            result.append(Segment(rest, False))
-    return result
+def match_expression(query: str) -> str | None:
+    """The FTS5 MATCH text for what the user typed, or None when nothing in it can match."""
+    parsed = parse_query(query)
+    return parsed.expression if parsed else None

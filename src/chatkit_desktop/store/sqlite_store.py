@@ -315,7 +315,8 @@ class SQLiteStore(Store[RequestContext]):
             return 0
         async with self.transaction() as db:
             owner = await db.execute_fetchall(
-                "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
+                "SELECT 1 FROM threads WHERE id = ? AND user_id = ? AND deleted_us IS NULL",
+                (thread_id, context.user_id),
             )
             if not owner:
                 raise NotFoundError(f"Thread {thread_id} not found")
@@ -333,7 +334,8 @@ class SQLiteStore(Store[RequestContext]):
         # Like `load_thread_items`: a thread that is missing (or someone else's) is not found,
         # rather than looking like a thread nobody rated.
         owner = await self.fetchone(
-            "SELECT 1 FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
+            "SELECT 1 FROM threads WHERE id = ? AND user_id = ? AND deleted_us IS NULL",
+            (thread_id, context.user_id),
         )
         if owner is None:
             raise NotFoundError(f"Thread {thread_id} not found")
