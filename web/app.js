@@ -1,5 +1,6 @@
 // chatkit-desktop's page: OpenAI's ChatKit component when it loads, an offline screen (thread
-// list, settings, history) when it does not, and the settings dialog either way.
+// list, settings, history) when it does not, the settings dialog either way, and the offline
+// history browser (`#history…`, web/history/) over either.
 //
 // Hook for the built-in client (a later issue): another module may call
 //
@@ -15,6 +16,8 @@
 
 import * as api from "/static/api.js";
 import { ChatKitHost, loadChatKit, whenChatKitDefined } from "/static/chatkit-host.js";
+import { HistoryBrowser, isHistoryHash } from "/static/history/history.js";
+import { threadHash } from "/static/history/router.js";
 import { SettingsDialog } from "/static/settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -130,7 +133,8 @@ function formatDate(value) {
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
 }
 
-/** Fills every thread list on the page (offline screen and #history), newest first. */
+/** Fills the offline screen's thread list, newest first; each title opens the thread in the
+ * history browser. */
 async function renderThreads() {
   const lists = document.querySelectorAll("[data-threads]");
   const statuses = document.querySelectorAll("[data-threads-status]");
@@ -154,8 +158,9 @@ async function renderThreads() {
         const item = document.createElement("li");
         item.className = "thread";
         item.dataset.threadId = thread.id;
-        const title = document.createElement("span");
+        const title = document.createElement("a");
         title.className = "thread-title";
+        title.href = threadHash(thread.id);
         title.textContent = thread.title || "Untitled";
         const time = document.createElement("time");
         time.className = "thread-date";
@@ -212,26 +217,32 @@ export function registerFallbackClient(render) {
   renderFallback();
 }
 
-// ----- routing: "" (chat or offline screen), #history, #settings -----
+// ----- routing: "" (chat or offline screen), #history… (the history browser), #settings -----
+
+const historyBrowser = new HistoryBrowser({ api });
 
 function route() {
   const hash = location.hash;
   if (hash === "#settings") {
     openSettings();
   }
+  // The history browser needs only the token (not ChatKit), so it opens while the page loads too.
+  const inHistory = isHistoryHash(hash) && state.mode !== "no-token";
   const views = {
-    "chat-view": state.mode === "chatkit" && hash !== "#history",
-    "offline-view": state.mode === "offline" && hash !== "#history",
-    "history-view": hash === "#history" && state.mode !== "no-token" && state.mode !== "loading",
+    "chat-view": state.mode === "chatkit" && !inHistory,
+    "offline-view": state.mode === "offline" && !inHistory,
+    "history-view": inHistory,
     "no-token-view": state.mode === "no-token",
   };
   for (const [id, visible] of Object.entries(views)) $(id).hidden = !visible;
   document.body.dataset.mode = state.mode;
-  document.body.dataset.view = hash === "#history" ? "history" : "main";
-  if (hash === "#history" && state.mode !== "no-token") renderThreads();
+  document.body.dataset.view = inHistory ? "history" : "main";
+  if (inHistory) historyBrowser.show(hash);
+  else historyBrowser.hide();
 }
 
 addEventListener("hashchange", route);
+addEventListener("popstate", route);
 
 // ----- start -----
 

@@ -105,8 +105,9 @@ async def test_header_buttons_open_settings_and_the_history_browser(open_app, cl
     await page.evaluate("() => window.__chatkitDouble.options.header.leftAction.onClick()")
     history = page.locator("#history-view")
     await expect(history).to_be_visible()
-    await expect(history).to_contain_text("coming soon")
-    await expect(history.locator(".thread-title")).to_have_text(["In the history"])
+    # The offline history browser: its search box and its thread list.
+    await expect(history.get_by_role("searchbox", name="Search your conversations")).to_be_visible()
+    await expect(history.locator(".history-thread-title")).to_have_text(["In the history"])
     await expect(page.locator("#chat-view")).to_be_hidden()
     await history.get_by_role("link", name="Back to the chat").click()
     await expect(page.locator("#chat-view openai-chatkit")).to_be_visible()

@@ -24,7 +24,14 @@ async def test_no_request_leaves_the_machine(open_app, client):
     await expect(chat.page.locator("#settings-message")).to_have_text("Settings saved.")
     await chat.page.keyboard.press("Escape")
     await chat.page.evaluate("() => window.__chatkitDouble.options.header.leftAction.onClick()")
-    await expect(chat.page.locator("#history-view .thread-title")).to_have_text(["Networked"])
+    await expect(chat.page.locator("#history-view .history-thread-title")).to_have_text(
+        ["Networked"]
+    )
+    # A thread and a search in the history browser (its items' renderer included).
+    await chat.page.locator("#history-view .history-thread-link").click()
+    await expect(chat.page.get_by_role("heading", name="Networked")).to_be_visible()
+    await chat.page.get_by_role("searchbox", name="Search your conversations").fill("networked")
+    await expect(chat.page.locator("#history-results-status")).to_contain_text("results for")
 
     offline = await open_app("abort")
     await expect(offline.page.locator("#offline-view .thread-title")).to_have_text(["Networked"])

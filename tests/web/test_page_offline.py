@@ -78,8 +78,9 @@ async def test_offline_links_reach_settings_and_the_history_browser(open_app, cl
     await offline.get_by_role("link", name="History browser").click()
     history = page.locator("#history-view")
     await expect(history).to_be_visible()
-    await expect(history).to_contain_text("coming soon")
-    await expect(history.locator(".thread-title")).to_have_text(["Something to browse"])
+    # The offline history browser: its search box and its thread list.
+    await expect(history.get_by_role("searchbox", name="Search your conversations")).to_be_visible()
+    await expect(history.locator(".history-thread-title")).to_have_text(["Something to browse"])
     await expect(offline).to_be_hidden()
     await history.get_by_role("link", name="Back to the chat").click()
     await expect(offline).to_be_visible()
