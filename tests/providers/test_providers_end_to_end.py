@@ -251,7 +251,9 @@ async def test_a_rename_during_the_first_answer_is_kept(make_client, openai_serv
 
     scripted, _ = openai_server
     client = await _client(make_client, "openai", generate_titles=True)
-    scripted.queue(Reply(text="slow answer " * 10, delay_s=0.05), Reply(text="Model Title"))
+    scripted.queue(
+        Reply(text="slow answer " * 20, chunks=20, delay_s=0.05), Reply(text="Model Title")
+    )
     resp = await client.post(
         "/chatkit/api",
         json={"type": "threads.create", "params": {"input": user_input("first words here")}},
@@ -259,7 +261,11 @@ async def test_a_rename_during_the_first_answer_is_kept(make_client, openai_serv
     )
     first = await resp.content.readline()
     thread_id = json.loads(first[len(b"data: ") :])["thread"]["id"]
-    await asyncio.sleep(0.1)
+    # Rename once the answer is under way (its first words arrived), never on a timer: on a
+    # busy machine a fixed sleep may land before the turn starts or after it ends.
+    async with asyncio.timeout(10):
+        while b"text_delta" not in await resp.content.readline():
+            pass
     await call(client, "threads.update", {"thread_id": thread_id, "title": "My own name"})
     rest = parse_sse((await resp.content.read()).decode())
     assert rest[-1]["type"] == "thread.updated" and rest[-1]["thread"]["title"] == "My own name"
