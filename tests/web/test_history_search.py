@@ -54,8 +54,9 @@ async def test_results_mark_the_words_and_open_the_thread_at_the_message(
     await expect(target).to_be_in_viewport()
     await expect(page.get_by_role("heading", name="Trip to Lyon", exact=True)).to_be_visible()
     assert await current_hash(app) == f"#history/t/{lyon.id}/i/{lyon.item_ids[1]}"
-    # Beside the thread (a wide window), the results stay.
+    # Beside the thread (a wide window), the results stay, the open one marked.
     await expect(by_message).to_be_visible()
+    await expect(by_message).to_have_attribute("aria-current", "page")
 
     # Back returns to the results, with the words still in the box.
     await page.go_back()

@@ -172,6 +172,7 @@ export class HistoryBrowser {
     if (route.view === "trash") trashLink.setAttribute("aria-current", "page");
     else trashLink.removeAttribute("aria-current");
 
+    this.search.setCurrent(route.view === "thread" ? route.threadId : null, route.itemId ?? null);
     if (route.view === "thread") {
       this.list.setCurrent(route.threadId);
       if (!this.thread.shows(route.threadId, route.itemId)) {

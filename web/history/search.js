@@ -32,6 +32,7 @@ export class SearchPanel {
     this.offset = null;
     this.loading = false;
     this.focusWhenReady = false;
+    this.current = null;
 
     elements.input.addEventListener("input", () => {
       clearTimeout(this.timer);
@@ -59,6 +60,20 @@ export class SearchPanel {
 
   first() {
     return this.e.list.querySelector(".history-result");
+  }
+
+  /** Marks the result that is open beside the results (aria-current). */
+  setCurrent(threadId, itemId) {
+    this.current = threadId ? { threadId, itemId } : null;
+    for (const link of this.e.list.querySelectorAll(".history-result")) this.markCurrent(link);
+  }
+
+  markCurrent(link) {
+    const current = this.current;
+    const open =
+      current && link.dataset.threadId === current.threadId && (link.dataset.itemId || null) === current.itemId;
+    if (open) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
   }
 
   takeFocus() {
@@ -132,6 +147,7 @@ export class SearchPanel {
     this.e.list.removeAttribute("aria-busy");
     const results = Array.isArray(answer?.results) ? answer.results : [];
     const fresh = results.map((result) => this.renderResult(result));
+    for (const row of fresh) this.markCurrent(row.querySelector("a"));
     this.e.list.append(...fresh);
     if (document.activeElement === this.e.more && fresh.length) fresh[0].querySelector("a").focus();
     this.offset = answer?.has_more && answer.next_offset !== null ? answer.next_offset : null;

@@ -140,6 +140,13 @@ export class ThreadView {
   /** Opens `threadId` (at `itemId` when given); `focus` moves the keyboard focus into it. */
   async open(threadId, itemId = null, { focus = true } = {}) {
     const token = ++this.token;
+    // The focus moves in only if the reader has not moved it elsewhere while the thread loaded.
+    const focusAtStart = document.activeElement;
+    const mayFocus = () =>
+      focus &&
+      (document.activeElement === focusAtStart ||
+        document.activeElement === document.body ||
+        Boolean(document.activeElement?.closest("[hidden]")));
     this.threadId = threadId;
     this.itemId = itemId;
     this.thread = null;
@@ -158,7 +165,7 @@ export class ThreadView {
         err.status === 404
           ? "This thread no longer exists (it may be in the trash)."
           : `Could not open this thread: ${err.message}`,
-        focus,
+        mayFocus(),
       );
       return;
     }
@@ -189,7 +196,7 @@ export class ThreadView {
       if (token !== this.token) return;
       this.e.items.removeAttribute("aria-busy");
       this.say(`Could not load the messages of this thread: ${err.message}`);
-      if (focus) this.e.title.focus();
+      if (mayFocus()) this.e.title.focus();
       return;
     }
     if (token !== this.token) return;
@@ -212,11 +219,11 @@ export class ThreadView {
       item.scrollIntoView({ block: "center" });
       item.classList.add("is-target");
       item.addEventListener("animationend", () => item.classList.remove("is-target"), { once: true });
-      if (focus) item.focus({ preventScroll: true });
+      if (mayFocus()) item.focus({ preventScroll: true });
     } else {
       this.pin = "bottom";
       scroller.scrollTop = scroller.scrollHeight;
-      if (focus) scroller.focus({ preventScroll: true });
+      if (mayFocus()) scroller.focus({ preventScroll: true });
     }
     // Observed only now, so the first report is about where the reader actually is.
     this.observe();
