@@ -482,3 +482,17 @@ async def test_back_and_forward_move_between_the_list_and_a_thread(open_app, cli
     await page.go_forward()
     await expect(page.get_by_role("heading", name="First", exact=True)).to_be_visible()
     assert app.script_errors() == []
+
+
+async def test_the_offline_screen_s_threads_open_in_the_history_browser(open_app, client, data_dir):
+    [thread] = await seed(client, data_dir, [("Read me offline", ["Is this saved?", "Yes."])])
+    app = await open_app("abort")
+    page = app.page
+    await page.locator("#offline-view").get_by_role("link", name="Read me offline").click()
+    await expect(page.get_by_role("heading", name="Read me offline", exact=True)).to_be_visible()
+    await expect(message(app, "Yes.")).to_be_visible()
+    await expect(page.locator("#offline-view")).to_be_hidden()
+    assert await current_hash(app) == f"#history/t/{thread.id}"
+    await page.get_by_role("link", name="Back to the chat").click()
+    await expect(page.locator("#offline-view")).to_be_visible()
+    assert app.script_errors() == []

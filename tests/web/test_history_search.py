@@ -171,3 +171,17 @@ async def test_keyboard_search_arrows_enter_and_escape_back_to_the_result(
     await expect(lyon_result).to_be_focused()
     assert await current_hash(app) == "#history?q=bouchon"
     assert app.script_errors() == []
+
+
+async def test_a_search_the_server_refuses_is_explained_in_words(open_app, client, data_dir):
+    await seed(client, data_dir, THREADS)
+    app = await open_history(open_app)
+    await search_box(app).fill("lyon " * 150)  # longer than the server accepts
+    status = app.page.locator("#history-results-status")
+    await expect(status).to_contain_text("The search did not work")
+    await expect(status).to_contain_text("too long")
+    await expect(results(app)).to_have_count(0)
+    # The next search works again.
+    await search_box(app).fill("lyon")
+    await expect(results(app)).to_have_count(1)
+    assert app.script_errors() == []
