@@ -7,7 +7,11 @@
 const fragment = new URLSearchParams(location.hash.slice(1));
 let token = fragment.get("token") || null;
 if (fragment.has("token")) {
-  history.replaceState(history.state, "", location.pathname + location.search);
+  // `#token=…&to=history/t/THREAD/i/ITEM` opens straight at a place in the history browser
+  // (a link printed by the command line, a bookmark of this launch): only routes of the page.
+  const to = fragment.get("to") ?? "";
+  const route = /^history([/?]|$)/.test(to) ? `#${to}` : "";
+  history.replaceState(history.state, "", location.pathname + location.search + route);
 }
 
 /** True when the page was opened with a token (the address chatkit-desktop printed). */

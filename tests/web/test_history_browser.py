@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chatkit_client import call
+from tests.support.chatkit_client import TOKEN, call
 from tests.web.helpers import double_ready
 from tests.web.history_page import (
     current_hash,
@@ -496,3 +496,20 @@ async def test_the_offline_screen_s_threads_open_in_the_history_browser(open_app
     await page.get_by_role("link", name="Back to the chat").click()
     await expect(page.locator("#offline-view")).to_be_visible()
     assert app.script_errors() == []
+
+
+async def test_the_app_opens_straight_at_a_message_from_its_address(open_app, client, data_dir):
+    thread = await seed_long_thread(client, data_dir, 250)
+    target_id = thread.item_ids[119]
+    app = await open_app("abort", open=False)
+    await app.open(f"#token={TOKEN}&to=history/t/{thread.id}/i/{target_id}")
+
+    target = message(app, message_text(119))
+    await expect(target).to_be_focused()
+    await expect(target).to_be_in_viewport()
+    assert await current_hash(app) == f"#history/t/{thread.id}/i/{target_id}"
+    # The token is gone from the address; anything but a page route is dropped with it.
+    assert TOKEN not in app.page.url
+    await app.open(f"#token={TOKEN}&to=https://example.com/")
+    await expect(app.page.locator("#offline-reason")).to_be_visible(timeout=8000)
+    assert await current_hash(app) == ""

@@ -185,3 +185,86 @@ async def test_a_search_the_server_refuses_is_explained_in_words(open_app, clien
     await search_box(app).fill("lyon")
     await expect(results(app)).to_have_count(1)
     assert app.script_errors() == []
+
+
+async def test_one_word_in_one_answer_among_10000_threads_opens_that_message(
+    open_app, client, data_dir
+):
+    """The issue's own yardstick: a word said once, by the assistant, in a large history."""
+    from datetime import timedelta
+
+    from chatkit.types import (
+        AssistantMessageContent,
+        AssistantMessageItem,
+        InferenceOptions,
+        Page,
+        Thread,
+        UserMessageItem,
+        UserMessageTextContent,
+    )
+
+    from chatkit_desktop.context import RequestContext
+    from chatkit_desktop.settings.paths import DataPaths
+    from chatkit_desktop.store.sqlite_store import SQLiteStore
+    from tests.support.chatkit_client import call
+    from tests.web.history_seed import START
+
+    def item(thread_id: str, n: int, text: str) -> UserMessageItem | AssistantMessageItem:
+        when = START + timedelta(seconds=n)
+        if n % 2 == 0:
+            return UserMessageItem(
+                id=f"msg_{thread_id}_{n}",
+                thread_id=thread_id,
+                created_at=when,
+                content=[UserMessageTextContent(text=text)],
+                inference_options=InferenceOptions(),
+            )
+        return AssistantMessageItem(
+            id=f"msg_{thread_id}_{n}",
+            thread_id=thread_id,
+            created_at=when,
+            content=[AssistantMessageContent(text=text)],
+        )
+
+    needle_thread, needle_index = "thr_04321", 41  # deep in a thread longer than one page
+    threads = []
+    for t in range(10_000):
+        thread_id = f"thr_{t:05d}"
+        count = 120 if thread_id == needle_thread else 2
+        items = [
+            item(thread_id, n, f"Message {n} about coffee, trains and the weather in town {t}")
+            for n in range(count)
+        ]
+        if thread_id == needle_thread:
+            items[needle_index] = item(
+                thread_id, needle_index, "The axolotl regrows its limbs, said the assistant."
+            )
+        threads.append(
+            Thread(
+                id=thread_id,
+                title=f"Chat number {t}",
+                created_at=START + timedelta(minutes=t),
+                items=Page(data=items),
+            )
+        )
+    await call(client, "threads.list", {"limit": 1})  # the server's store is open and migrated
+    store = await SQLiteStore.open(DataPaths(data_dir).database)
+    try:
+        await store.archive.import_threads(threads, RequestContext())
+    finally:
+        await store.close()
+
+    app = await open_history(open_app)
+    await search_box(app).fill("axolotl")
+    found = results(app)
+    await expect(found).to_have_count(1)
+    await expect(found.first).to_contain_text("Chat number 4321")
+    await expect(found.first.locator("mark")).to_have_text(["axolotl"])
+
+    await found.first.click()
+    target = message(app, "The axolotl regrows its limbs, said the assistant.")
+    await expect(target).to_be_focused()
+    await expect(target).to_be_in_viewport()
+    await expect(target).to_have_attribute("data-item-type", "assistant_message")
+    assert await current_hash(app) == f"#history/t/{needle_thread}/i/msg_{needle_thread}_41"
+    assert app.script_errors() == []
