@@ -9,6 +9,7 @@ from aiohttp import web
 from chatkit_desktop.http.app import create_app
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.keys import SERVICES
+from chatkit_desktop.http.services import StoreOpener
 
 
 @dataclass
@@ -35,8 +36,10 @@ class RunningServer:
         await self.runner.cleanup()
 
 
-async def start_server(config: ServerConfig) -> RunningServer:
-    app = create_app(config)
+async def start_server(
+    config: ServerConfig, *, open_store: StoreOpener | None = None
+) -> RunningServer:
+    app = create_app(config, open_store=open_store)
     # handler_cancellation: a client that disconnects cancels its turn, so the SDK's
     # handle_stream_cancelled runs and keeps the partial answer.
     runner = web.AppRunner(

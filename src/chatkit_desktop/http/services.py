@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import importlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chatkit_desktop.http.config import ServerConfig
@@ -60,7 +62,12 @@ async def _trash_janitor(store: SQLiteStore, files: AttachmentFiles) -> None:
         await asyncio.sleep(TRASH_CHECK_S)
 
 
-async def build_services(config: ServerConfig) -> Services:
+StoreOpener = Callable[[Path], Awaitable["SQLiteStore"]]
+
+
+async def build_services(config: ServerConfig, open_store: StoreOpener | None = None) -> Services:
+    """Everything the API needs. `open_store` replaces the SQLite store (the benchmark runs the
+    same server over an in-memory reference store); the app always uses the default."""
     for name in _HEAVY_MODULES:
         # In a worker thread: the loop keeps serving while the SDKs import.
         await asyncio.to_thread(importlib.import_module, name)
@@ -82,7 +89,7 @@ async def build_services(config: ServerConfig) -> Services:
         backend=config.keyring_backend,
         detect=config.use_keyring,
     )
-    store = await SQLiteStore.open(config.paths.database)
+    store = await (open_store or SQLiteStore.open)(config.paths.database)
     models = ModelFactory(config.providers, preferences.get, key_lookup(vault))
     attachments = AttachmentFiles(config.paths.attachments, store)
     await attachments.sweep_partial_uploads()
@@ -112,13 +119,16 @@ class LazyServices:
     the SDK imports (seconds of CPU, holding the GIL) never delay the moment the app is ready.
     """
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, open_store: StoreOpener | None = None) -> None:
         self._config = config
+        self._open_store = open_store
         self._task: asyncio.Task[Services] | None = None
 
     def start(self) -> asyncio.Task[Services]:
         if self._task is None:
-            self._task = asyncio.create_task(build_services(self._config), name="build-services")
+            self._task = asyncio.create_task(
+                build_services(self._config, self._open_store), name="build-services"
+            )
         return self._task
 
     async def get(self) -> Services:
