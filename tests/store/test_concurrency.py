@@ -167,3 +167,30 @@ async def test_two_stores_opening_a_fresh_file_at_once(tmp_path: Path) -> None:
     finally:
         for store in (first, second, *others):
             await store.close()
+
+
+async def test_every_read_sees_the_writes_committed_before_it(store: SQLiteStore) -> None:
+    """Read-your-writes under load: a turn must load the history with the message it has just
+    saved, however many other reads share the reader connection at that moment."""
+    import asyncio
+
+    from tests.store.helpers import ALICE, at, thread, user_message
+
+    for n in range(20):
+        await store.save_thread(thread(f"thr_{n}", at(n)), ALICE)
+
+    async def turn(n: int) -> None:
+        for k in range(15):
+            item_id = f"msg_{n}_{k}"
+            await store.add_thread_item(
+                f"thr_{n}", user_message(f"thr_{n}", item_id, "hello", at(100 + k)), ALICE
+            )
+            page = await store.load_thread_items(f"thr_{n}", None, 100, "asc", ALICE)
+            assert item_id in [i.id for i in page.data], (n, k)
+
+    async def browse() -> None:
+        for _ in range(150):
+            await store.load_threads(5, None, "desc", ALICE)
+            await store.load_thread("thr_0", ALICE)
+
+    await asyncio.gather(*(turn(n) for n in range(20)), *(browse() for _ in range(4)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -101,6 +102,11 @@ async def build_services(config: ServerConfig, open_store: StoreOpener | None = 
         tracing=config.tracing,
         generate_titles=config.generate_titles,
     )
+    # The SDKs leave a couple of hundred thousand long-lived objects behind them; a full garbage
+    # collection walking them all stalls the event loop for ~100 ms in the middle of a stream.
+    # Frozen, they are never walked again.
+    gc.collect()
+    gc.freeze()
     janitor = asyncio.create_task(_trash_janitor(store, attachments), name="trash-janitor")
     return Services(
         store=store,

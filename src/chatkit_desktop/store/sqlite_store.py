@@ -118,12 +118,14 @@ class SQLiteStore(Store[RequestContext]):
 
     async def fetchone(self, sql: str, params: tuple[Any, ...]) -> Any:
         """One row through the read-only reader (this package's modules use it too)."""
-        async with self._reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        async with self._reader.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # One call that runs the statement to its end. A cursor left open across awaits keeps
+        # its read snapshot, and every other query on the shared reader meanwhile would see the
+        # database as it was before the latest commit (a turn would miss the message just saved).
+        return list(await self._reader.execute_fetchall(sql, params))
 
     @cached_property
     def search(self) -> Search:
