@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 SearchKind = Literal["title", "user", "assistant", "widget", "task", "workflow"]
 
-# The two characters the search marks its matches with in snippets (see search_query.py). They
-# are control characters nobody types, and are removed from indexed text so they stay unique.
+# Control characters nobody types, once FTS5's snippet markers. Snippets are now cut in Python
+# (search_snippets.py), but indexed text still has them replaced by spaces, so a database indexed
+# by an earlier build and one indexed now hold the same text.
 MATCH_START = "\x02"
 MATCH_END = "\x03"
 
