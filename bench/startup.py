@@ -1,21 +1,25 @@
 """Start and footprint: `chatkit-desktop serve` from process start to `/healthz` answering 200,
-and the server's resident memory after one turn.
+and the server's resident memory after one turn and after ten.
 
 The server runs as a real process, exactly as a user starts it (`python -m chatkit_desktop
 serve`), with a fresh data directory each time; the clock starts just before the process is
 spawned and stops at the first 200 from `/healthz` (polled every 2 ms once the ready line gave
 the port). Memory is the process's VmRSS after one full turn, so the SDKs, the store and a
-model client are all loaded.
+model client are all loaded, and again after nine more turns in the same conversation (the
+steady state: what the first turn loads stays, what later turns add should be little).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -24,6 +28,7 @@ from bench.server import FAKE_KEY, TOKEN, model_server
 
 READY = re.compile(rb"http://127\.0\.0\.1:(\d+)/")
 RUNS = 9
+TURNS = 10
 START_TARGET_MS = 400.0
 RSS_TARGET_MB = 120.0
 
@@ -98,38 +103,96 @@ async def _time_to_healthz(
         await _stop(proc, kill=True)
 
 
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+@dataclass(frozen=True)
+class Footprint:
+    """From /proc/PID/status: resident memory, split into the process's own (anonymous) pages
+    and file-backed ones (the interpreter, shared libraries, extension modules)."""
+
+    rss_mb: float
+    anon_mb: float
+    file_mb: float
+    threads: int
+
+    @classmethod
+    def parse(cls, status: str) -> Footprint:
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+        def mb(name: str) -> float:
+            return int(fields[name].split()[0]) / 1024
+
+        return cls(mb("VmRSS"), mb("RssAnon"), mb("RssFile"), int(fields["Threads"]))
+
+    @classmethod
+    def of(cls, pid: int) -> Footprint:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+            return cls.parse(status.read())
+
+    def describe(self) -> str:
+        return (
+            f"{self.anon_mb:.0f} MB the process's own, {self.file_mb:.0f} MB file-backed "
+            f"(interpreter, libraries, extension modules); {self.threads} threads"
+        )
 
 
-async def _rss_after_one_turn(
+def _user_input(text: str) -> dict[str, Any]:
+    return {
+        "content": [{"type": "input_text", "text": text}],
+        "attachments": [],
+        "inference_options": {},
+    }
+
+
+def _thread_id(sse: str) -> str:
+    for line in sse.splitlines():
+        if line.startswith("data: "):
+            event = json.loads(line[len("data: ") :])
+            if event.get("type") == "thread.created":
+                return str(event["thread"]["id"])
+    raise RuntimeError(f"no thread.created event in the answer: {sse[:300]}")
+
+
+async def _request(
+    http: aiohttp.ClientSession, port: int, type_: str, params: dict[str, Any]
+) -> str:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    body = {"type": type_, "params": params}
+    async with http.post(
+        f"http://127.0.0.1:{port}/chatkit/api", json=body, headers=headers
+    ) as resp:
+        text = await resp.text()
+        if resp.status != 200:
+            raise RuntimeError(f"{type_} answered {resp.status}: {text[:300]}")
+        return text
+
+
+async def _turn(http: aiohttp.ClientSession, port: int, type_: str, params: dict[str, Any]) -> str:
+    text = await _request(http, port, type_, params)
+    if "assistant_message" not in text:
+        raise RuntimeError(f"the turn gave no answer: {text[:300]}")
+    return text
+
+
+async def _footprint_after_turns(
     http: aiohttp.ClientSession, data_dir: Path, env: dict[str, str]
-) -> float:
+) -> tuple[Footprint, Footprint, Footprint]:
+    """The footprint once the SDKs are loaded, after one turn (a new thread), then after TURNS
+    turns in that thread."""
     proc, port = await _start(data_dir, env)
     try:
-        body = {
-            "type": "threads.create",
-            "params": {
-                "input": {
-                    "content": [{"type": "input_text", "text": "Hello, how are you?"}],
-                    "attachments": [],
-                    "inference_options": {},
-                }
-            },
-        }
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        async with http.post(
-            f"http://127.0.0.1:{port}/chatkit/api", json=body, headers=headers
-        ) as resp:
-            text = await resp.text()
-            if resp.status != 200 or "assistant_message" not in text:
-                raise RuntimeError(f"the turn failed: {resp.status} {text[:300]}")
+        # A JSON request waits for the SDKs and the store: what is resident before any turn.
+        await _request(http, port, "threads.list", {"limit": 1})
+        before = Footprint.of(proc.pid)
+        sse = await _turn(
+            http, port, "threads.create", {"input": _user_input("Hello, how are you?")}
+        )
         await asyncio.sleep(0.5)  # let the turn's last writes settle
-        return _rss_mb(proc.pid)
+        after_one = Footprint.of(proc.pid)
+        thread_id = _thread_id(sse)
+        for n in range(2, TURNS + 1):
+            params = {"thread_id": thread_id, "input": _user_input(f"And question {n}?")}
+            await _turn(http, port, "threads.add_user_message", params)
+        await asyncio.sleep(0.5)
+        return before, after_one, Footprint.of(proc.pid)
     finally:
         await _stop(proc)
 
@@ -139,7 +202,7 @@ async def run(work: Path) -> list[Result]:
         env = _env(model.base_url)
         await _time_to_healthz(http, work / "warm", env)  # the OS file cache, as on a 2nd launch
         samples = [await _time_to_healthz(http, work / f"start-{n}", env) for n in range(RUNS)]
-        rss = await _rss_after_one_turn(http, work / "turn", env)
+        loaded, one, many = await _footprint_after_turns(http, work / "turn", env)
     return [
         Result(
             "startup",
@@ -153,9 +216,20 @@ async def run(work: Path) -> list[Result]:
         Result(
             "startup",
             "serve: resident memory after one turn",
-            rss,
+            one.rss_mb,
             "MB",
             RSS_TARGET_MB,
-            "VmRSS of the serve process, ChatKit and Agents SDKs loaded, one streamed answer",
+            "VmRSS of the serve process, ChatKit and Agents SDKs loaded, one streamed answer: "
+            f"{one.describe()}; {loaded.rss_mb:.0f} MB before the first turn (SDKs loaded, "
+            "store open)",
+        ),
+        Result(
+            "startup",
+            f"serve: resident memory after {TURNS} turns",
+            many.rss_mb,
+            "MB",
+            RSS_TARGET_MB,
+            f"the same process, {TURNS - 1} more turns in the same thread: "
+            f"{many.rss_mb - one.rss_mb:+.1f} MB since the first; " + many.describe(),
         ),
     ]
