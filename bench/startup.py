@@ -31,6 +31,13 @@ RUNS = 9
 TURNS = 10
 START_TARGET_MS = 400.0
 RSS_TARGET_MB = 120.0
+# A leak guard: what the first turn loads stays, later turns should add next to nothing.
+GROWTH_TARGET_MB = 5.0
+# The floor under the serve process: the two SDKs it must load, in a bare interpreter.
+_SDK_FLOOR = (
+    "import agents, chatkit.agents, chatkit.server\n"
+    "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmRSS')))"
+)
 
 
 def _env(model_base_url: str) -> dict[str, str]:
@@ -197,12 +204,24 @@ async def _footprint_after_turns(
         await _stop(proc)
 
 
+async def _sdk_floor_mb(env: dict[str, str]) -> float:
+    """VmRSS of a bare interpreter that has imported the Agents and ChatKit SDKs, nothing else."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SDK_FLOOR, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError("importing the SDKs failed")
+    return int(out.split()[-1]) / 1024
+
+
 async def run(work: Path) -> list[Result]:
     async with model_server() as model, aiohttp.ClientSession() as http:
         env = _env(model.base_url)
         await _time_to_healthz(http, work / "warm", env)  # the OS file cache, as on a 2nd launch
         samples = [await _time_to_healthz(http, work / f"start-{n}", env) for n in range(RUNS)]
         loaded, one, many = await _footprint_after_turns(http, work / "turn", env)
+        floor_mb = await _sdk_floor_mb(env)
     return [
         Result(
             "startup",
@@ -231,5 +250,22 @@ async def run(work: Path) -> list[Result]:
             RSS_TARGET_MB,
             f"the same process, {TURNS - 1} more turns in the same thread: "
             f"{many.rss_mb - one.rss_mb:+.1f} MB since the first; " + many.describe(),
+        ),
+        Result(
+            "startup",
+            f"serve: memory growth from turn 1 to turn {TURNS}",
+            many.rss_mb - one.rss_mb,
+            "MB",
+            GROWTH_TARGET_MB,
+            "a leak guard: later turns reuse what the first one loaded",
+        ),
+        Result(
+            "startup",
+            "the SDKs alone: a bare interpreter after importing openai-agents and openai-chatkit",
+            floor_mb,
+            "MB",
+            None,
+            f"the floor under the serve process; the app's own code, aiohttp, the store, the "
+            f"keyring and a turn add {one.rss_mb - floor_mb:.0f} MB",
         ),
     ]
