@@ -158,10 +158,12 @@ async def chatkit_endpoint(request: web.Request) -> web.StreamResponse:
     if isinstance(result, StreamingResult):
         return await stream_sse(
             request,
-            result if previews is None else previews.stream(result),
+            # The SDK's generator itself (`StreamingResult` only wraps it in one more layer).
+            result.json_events,
             registry=request.app[STREAMS],
             early_error=lambda exc: map_exception(exc, kind),
             late_error=_late_error,
+            transform=None if previews is None else previews.sse,
         )
     body = result.json if previews is None else previews.json(result.json)
     return web.Response(body=body, content_type="application/json")

@@ -35,19 +35,24 @@ async def stream_sse(
     registry: set[asyncio.Task[None]],
     early_error: Callable[[Exception], Exception],
     late_error: Callable[[Exception], bytes],
+    transform: Callable[[bytes], bytes] | None = None,
 ) -> web.StreamResponse:
     """Send `chunks` as an event stream.
 
     `early_error` maps an exception raised before the first chunk to the error the handler
     raises (it becomes a JSON answer); `late_error` maps one raised after headers went out to a
-    final SSE event.
+    final SSE event. `transform`, if given, rewrites each chunk (one event) before it is sent.
     """
     queue: asyncio.Queue[object] = asyncio.Queue()
 
     async def produce() -> None:
         try:
-            async for chunk in chunks:
-                queue.put_nowait(chunk)
+            if transform is None:
+                async for chunk in chunks:
+                    queue.put_nowait(chunk)
+            else:
+                async for chunk in chunks:
+                    queue.put_nowait(transform(chunk))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # handed to the handler, which answers in words
@@ -65,12 +70,24 @@ async def stream_sse(
         response = web.StreamResponse(headers=SSE_HEADERS)
         await response.prepare(request)
         item = first
-        while item is not _END:
-            if isinstance(item, Exception):
-                await response.write(late_error(item))
-            else:
-                assert isinstance(item, bytes)
-                await response.write(item)
+        while True:
+            # Whatever else is already queued goes out with it, in one write: each write
+            # costs a send and a read on the other side, which adds up when the model
+            # answers faster than the page reads. One event alone still goes out at once.
+            batch: list[bytes] = []
+            while item is not _END:
+                if isinstance(item, Exception):
+                    batch.append(late_error(item))
+                else:
+                    assert isinstance(item, bytes)
+                    batch.append(item)
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+            if batch:
+                await response.write(batch[0] if len(batch) == 1 else b"".join(batch))
+            if item is _END:
+                break
             item = await queue.get()
         await response.write_eof()
         return response
