@@ -65,3 +65,14 @@ def test_removed_events_follow_the_mapping_and_other_events_pass_untouched():
     assert removed.item_id == "msg_00000000000000aa"
     other = ThreadItemRemovedEvent(item_id="wf_0123")
     assert remapper.remap(other) is other
+
+
+def test_updates_for_other_items_pass_untouched():
+    remapper = AssistantIdRemapper(lambda: "msg_00000000000000aa")
+    remapper.remap(ThreadItemAddedEvent(item=_message("msg_provider", "", datetime.now())))
+    update = ThreadItemUpdatedEvent(
+        item_id="wf_0123",
+        update=AssistantMessageContentPartTextDelta(content_index=0, delta="x"),
+    )
+    assert remapper.remap(update) is update
+    assert update.item_id == "wf_0123"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +14,8 @@ from chatkit.types import InferenceOptions, UserMessageItem, UserMessageTextCont
 from chatkit_desktop.chat.titles import MAX_TITLE, title_from_message
 from chatkit_desktop.http.app import create_app
 from chatkit_desktop.settings.paths import DataPaths
-from tests.support.chatkit_client import call, stream, thread_id_of, user_input
+from chatkit_desktop.testing.openai_server import Reply
+from tests.support.chatkit_client import call, post, stream, thread_id_of, user_input
 
 
 class RecordingProcessor(TracingProcessor):
@@ -94,3 +97,36 @@ def test_long_first_message_is_cut_at_a_word_with_an_ellipsis():
 
 def test_blank_message_gives_no_title():
     assert title_from_message(_message("   \n ")) is None
+
+
+async def test_the_title_is_stored_and_announced_before_the_model_answers(client, openai_server):
+    scripted, _ = openai_server
+    scripted.queue(Reply(hang=True))  # the model never answers
+    resp = await post(client, "threads.create", {"input": user_input("Plan a trip to Lisbon")})
+    assert resp.status == 200
+    async with asyncio.timeout(10):
+        while True:
+            line = await resp.content.readline()
+            assert line, "the stream ended without a thread.updated event"
+            if line.startswith(b"data: "):
+                event = json.loads(line[len(b"data: ") :])
+                if event["type"] == "thread.created":
+                    thread_id = event["thread"]["id"]
+                if event["type"] == "thread.updated":
+                    break
+    assert event["thread"]["title"] == "Plan a trip to Lisbon"
+    thread = await call(client, "threads.get_by_id", {"thread_id": thread_id})
+    assert thread["title"] == "Plan a trip to Lisbon"
+    resp.close()
+
+
+async def test_the_first_title_is_announced_once_before_the_answer(client):
+    events = await stream(client, "threads.create", {"input": user_input("Plan a trip")})
+    kinds = [e["type"] for e in events]
+    assert kinds.count("thread.updated") == 1
+    first_answer_event = next(
+        i
+        for i, e in enumerate(events)
+        if e["type"] == "thread.item.added" and e["item"]["type"] == "assistant_message"
+    )
+    assert kinds.index("thread.updated") < first_answer_event

@@ -8,7 +8,7 @@ from the store, consistently across its added/updated/done events.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from chatkit.types import (
@@ -27,6 +27,13 @@ class AssistantIdRemapper:
         self._live: dict[str, tuple[str, datetime]] = {}
 
     def remap(self, event: ThreadStreamEvent) -> ThreadStreamEvent:
+        if type(event) is ThreadItemUpdatedEvent:
+            # Most events (one per streamed word). The SDK builds a new event for each and keeps
+            # none, so it is renamed in place: a copy per word was a measurable share of a turn.
+            live = self._live.get(event.item_id)
+            if live is not None:
+                event.item_id = live[0]
+            return event
         if isinstance(event, ThreadItemAddedEvent) and isinstance(event.item, AssistantMessageItem):
             ours = self._new_id()
             self._live[event.item.id] = (ours, event.item.created_at)
@@ -43,9 +50,3 @@ class AssistantIdRemapper:
         if isinstance(event, ThreadItemRemovedEvent) and event.item_id in self._live:
             return ThreadItemRemovedEvent(item_id=self._live.pop(event.item_id)[0])
         return event
-
-    async def wrap(
-        self, events: AsyncIterator[ThreadStreamEvent]
-    ) -> AsyncIterator[ThreadStreamEvent]:
-        async for event in events:
-            yield self.remap(event)

@@ -27,11 +27,13 @@ from chatkit.types import (
     ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadStreamEvent,
+    ThreadUpdatedEvent,
     UserMessageItem,
     is_streaming_req,
 )
 from pydantic import TypeAdapter
 
+from chatkit_desktop.chat import event_merge
 from chatkit_desktop.chat.errors import describe_provider_error
 from chatkit_desktop.chat.history import (
     DesktopItemConverter,
@@ -39,7 +41,9 @@ from chatkit_desktop.chat.history import (
     load_history,
     unreadable_notice,
 )
+from chatkit_desktop.chat.history_tail import HistoryTail
 from chatkit_desktop.chat.item_ids import AssistantIdRemapper
+from chatkit_desktop.chat.pacing import PacedModel
 from chatkit_desktop.chat.partial_answers import PartialAnswers
 from chatkit_desktop.chat.title_generation import generate_title
 from chatkit_desktop.chat.titles import message_text, title_from_message
@@ -78,6 +82,7 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         # Attachment bytes live beside the database (DataPaths.attachments) unless told otherwise.
         self.files = attachments or AttachmentFiles(store.path.parent / "attachments", store)
         super().__init__(store, self.files)
+        event_merge.install()
         self.sqlite = store
         self.models = models
         self.preferences = preferences
@@ -122,8 +127,15 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
     ) -> AsyncIterator[ThreadStreamEvent]:
         first_title: str | None = None
         if input_user_message is not None and not thread.title:
-            # The SDK notices the change and saves it, emitting `thread.updated`.
-            first_title = thread.title = title_from_message(input_user_message)
+            first_title = title_from_message(input_user_message)
+        if first_title is not None:
+            # Stored and announced now, before the model answers: a database write during a
+            # fast stream would hold the answer back. `thread` (ChatKit's object) is left as it
+            # was: ChatKit saves and announces it whenever it differs from its own copy, which
+            # would write the title a second time, mid-stream.
+            titled = thread.model_copy(update={"title": first_title})
+            await self.store.save_thread(titled, context)
+            yield ThreadUpdatedEvent(thread=self._to_thread_response(titled))
 
         model_name = self._chosen_model(input_user_message)
         try:
@@ -142,10 +154,16 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         converter = DesktopItemConverter(self.files, support)
         agent_input = await converter.to_agent_input(history)
         agent = Agent[AgentContext[RequestContext]](
-            name="Assistant", instructions=self.instructions, model=chosen.model, tools=TOOLS
+            name="Assistant",
+            instructions=self.instructions,
+            model=PacedModel(chosen.model),
+            tools=TOOLS,
         )
         agent_context = AgentContext[RequestContext](
-            thread=thread, store=self.store, request_context=context
+            thread=thread,
+            # ChatKit's first read of the newest items is answered from `history`.
+            store=HistoryTail(self.store, thread.id, history),
+            request_context=context,
         )
         result = Runner.run_streamed(
             agent,
@@ -159,7 +177,8 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         partial = PartialAnswers()
         answer: list[str] = []
         try:
-            async for event in remapper.wrap(stream_agent_response(agent_context, result)):
+            async for sdk_event in stream_agent_response(agent_context, result):
+                event = remapper.remap(sdk_event)
                 partial.observe(event)
                 yield event
                 if isinstance(event, ThreadItemDoneEvent) and isinstance(
@@ -197,7 +216,8 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
                 tracing=self.tracing,
             )
             # Unless the user renamed the thread meanwhile (in the store, not in this copy).
-            # Either way the SDK saves `thread` after this and announces it.
+            # `thread` still has ChatKit's title (none): a title set here makes ChatKit save
+            # `thread` after this and announce it; none leaves the stored first title.
             stored = await self.store.load_thread(thread.id, context)
             if stored.title != first_title:
                 thread.title = stored.title
