@@ -9,17 +9,19 @@ so the HTTP stream cannot write several events at once. Measured on a 500-delta 
 process (`DesktopChatKitServer.process` with the SQLite store): 28 ms of CPU per turn with the
 SDK's merge, 15 ms with this one.
 
-How: one pump task per source moves its items into a single FIFO queue; the consumer takes every
+How: one pump task per source moves its items into one FIFO (a deque); the consumer takes every
 item already there without suspending. The contract is the SDK's:
 - items of both sources in the order they arrive;
 - when one source ends, what the other already produced is still yielded, nothing more is taken
   from it (its pump is cancelled: for ChatKit's context queue that loses nothing, the SDK drains
   that queue itself afterwards), and the merge ends;
 - an exception from a source is raised to the consumer in its place in the order.
-Differences, both harmless for ChatKit's use: the run's events are taken from the Agents SDK's
-queue as soon as they arrive rather than one at a time as the consumer asks (its queue is
-unbounded anyway); and when the merge is closed or cancelled, the pumps are cancelled (the SDK's
-version leaves its pending tasks behind; the run is cancelled by `respond()` either way).
+Differences, harmless for the app: the run's events are taken from the Agents SDK's queue as
+soon as they arrive rather than one at a time as the consumer asks (that queue is unbounded
+anyway; the runner's wait for consumers between turns, which only `cancel(mode="after_turn")`
+relies on and the app never uses, ends when the pump took the events rather than when ChatKit
+handled them); and when the merge is closed or cancelled, the pumps are cancelled (the SDK's
+version leaves its pending tasks behind; `respond()` cancels the run either way).
 
 Pinned: `install()` replaces the SDK's function only when it is the one this was written against
 (openai-chatkit 1.6.5: same argument, local and global names) and `stream_agent_response` still
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
@@ -73,19 +76,28 @@ _END = object()
 
 async def merge_generators(a: AsyncIterator[T1], b: AsyncIterator[T2]) -> AsyncIterator[T1 | T2]:
     """Items of `a` and `b` as they come, until either ends (see the module's docstring)."""
-    queue: asyncio.Queue[tuple[int, Any, BaseException | None]] = asyncio.Queue()
+    # (source index, item or _END, exception) in arrival order; a deque and one future rather
+    # than an asyncio.Queue: this runs once per streamed word.
+    arrived: deque[tuple[int, Any, BaseException | None]] = deque()
+    loop = asyncio.get_running_loop()
+    waiting: asyncio.Future[None] | None = None
+
+    def put(entry: tuple[int, Any, BaseException | None]) -> None:
+        arrived.append(entry)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     async def pump(index: int, source: AsyncIterator[Any]) -> None:
         try:
             async for item in source:
-                queue.put_nowait((index, item, None))
+                put((index, item, None))
         except BaseException as exc:
             task = asyncio.current_task()
             if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
                 raise  # the merge is over: stop quietly
-            queue.put_nowait((index, None, exc))
+            put((index, None, exc))
             return
-        queue.put_nowait((index, _END, None))
+        put((index, _END, None))
 
     pumps = (
         asyncio.create_task(pump(0, a), name="chatkit-merge-run"),
@@ -93,7 +105,13 @@ async def merge_generators(a: AsyncIterator[T1], b: AsyncIterator[T2]) -> AsyncI
     )
     try:
         while True:
-            index, item, error = await queue.get()
+            while not arrived:
+                waiting = loop.create_future()
+                try:
+                    await waiting
+                finally:
+                    waiting = None
+            index, item, error = arrived.popleft()
             if error is not None:
                 raise error
             if item is _END:
@@ -101,8 +119,8 @@ async def merge_generators(a: AsyncIterator[T1], b: AsyncIterator[T2]) -> AsyncI
             yield item
         # One source ended. The other gives up what it already handed over, then stops.
         pumps[1 - index].cancel()
-        while not queue.empty():
-            _, item, error = queue.get_nowait()
+        while arrived:
+            _, item, error = arrived.popleft()
             if error is not None:
                 raise error
             if item is not _END:

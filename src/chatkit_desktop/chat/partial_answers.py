@@ -65,7 +65,10 @@ class PartialAnswers:
                 return
             update = event.update
             if type(update) is AssistantMessageContentPartTextDelta:
-                pending.part(update.content_index).pieces.append(update.delta)
+                index = update.content_index
+                parts = pending.parts
+                part = parts[index] if index < len(parts) else pending.part(index)
+                part.pieces.append(update.delta)
             elif isinstance(
                 update, AssistantMessageContentPartAdded | AssistantMessageContentPartDone
             ):
