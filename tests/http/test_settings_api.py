@@ -78,12 +78,25 @@ async def test_choosing_provider_and_model_in_settings_changes_where_the_next_an
     assert scripted.requests[-1].body["model"] == "qwen2.5"
 
 
+async def test_the_interface_is_chatkit_by_default_and_the_choice_is_saved(client, data_dir):
+    assert (await _get(client))["preferences"]["interface"] == "chatkit"
+    resp = await _put(client, "/api/settings", {"interface": "builtin"})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["preferences"]["interface"] == "builtin"
+    assert json.loads((data_dir / "settings.json").read_text())["interface"] == "builtin"
+    # A change of anything else leaves it alone.
+    resp = await _put(client, "/api/settings", {"theme": "dark"})
+    assert (await resp.json())["preferences"]["interface"] == "builtin"
+    assert (await _get(client))["preferences"]["interface"] == "builtin"
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
         ({"provider": "claude"}, ["provider"]),
         ({"providers": {"gemini": {"base_url": "not a url"}}}, ["providers.gemini.base_url"]),
         ({"theme": 3}, ["theme"]),
+        ({"interface": "widget"}, ["interface", "chatkit", "builtin"]),
         ({"unknown_setting": True}, ["unknown_setting"]),
     ],
 )

@@ -21,6 +21,7 @@ def test_no_file_means_defaults(tmp_path):
     assert prefs == Preferences()
     assert prefs.provider == "openai"
     assert prefs.tracing is False
+    assert prefs.interface == "chatkit"
 
 
 def test_round_trip_keeps_every_field(tmp_path):
@@ -32,6 +33,7 @@ def test_round_trip_keeps_every_field(tmp_path):
                 "openai-compatible": {"model": "qwen2.5", "base_url": "http://localhost:1234/v1"}
             },
             "theme": "dark",
+            "interface": "builtin",
             "tracing": True,
             "chatkit_domain_key": "domain_pk_123",
         }
@@ -46,6 +48,7 @@ def test_round_trip_keeps_every_field(tmp_path):
     [
         ('{"provider": "claude"}', ["'provider'", "openai", "gemini"]),
         ('{"theme": "purple"}', ["'theme'"]),
+        ('{"interface": "react"}', ["'interface'", "chatkit", "builtin"]),
         (
             '{"providers": {"gemini": {"base_url": "ftp://x"}}}',
             ["providers.gemini.base_url", "http"],

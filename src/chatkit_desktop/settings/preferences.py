@@ -20,6 +20,11 @@ from chatkit_desktop.settings.urls import check_base_url
 
 DEFAULT_DOMAIN_KEY = "domain_pk_localhost_dev"
 
+# Which chat interface the page shows: OpenAI's ChatKit web component (loaded from OpenAI's CDN on
+# every start, with OpenAI's telemetry) or the app's own built-in client (web/chat/, no request
+# to any host but this app's server).
+Interface = Literal["chatkit", "builtin"]
+
 
 class SettingsError(Exception):
     """The settings file (or a change to it) is not valid; the message names the field."""
@@ -41,6 +46,7 @@ class Preferences(BaseModel):
     providers: dict[ProviderId, ProviderPreferences] = Field(default_factory=dict)
     chatkit_domain_key: str = Field(default=DEFAULT_DOMAIN_KEY, min_length=1, max_length=200)
     theme: Literal["system", "light", "dark"] = "system"
+    interface: Interface = "chatkit"
     tracing: bool = False
     generate_titles: bool = True
 
