@@ -22,8 +22,10 @@ from chatkit.types import (
     AssistantMessageItem,
     ChatKitReq,
     FeedbackKind,
+    ItemsListReq,
     NoticeEvent,
     SDKHiddenContextItem,
+    ThreadItem,
     ThreadItemDoneEvent,
     ThreadMetadata,
     ThreadStreamEvent,
@@ -43,6 +45,12 @@ from chatkit_desktop.chat.history import (
 )
 from chatkit_desktop.chat.history_tail import HistoryTail
 from chatkit_desktop.chat.item_ids import AssistantIdRemapper
+from chatkit_desktop.chat.item_state import (
+    annotate_page,
+    stopped_ids,
+    wants_item_state,
+    with_stopped,
+)
 from chatkit_desktop.chat.pacing import PacedModel
 from chatkit_desktop.chat.partial_answers import PartialAnswers
 from chatkit_desktop.chat.title_generation import generate_title
@@ -117,7 +125,38 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         parsed = _REQUEST.validate_json(request)
         if is_streaming_req(parsed):
             return StreamingResult(self._process_streaming(parsed, context))
-        return NonStreamingResult(await self._process_non_streaming(parsed, context))
+        result = await self._process_non_streaming(parsed, context)
+        if isinstance(parsed, ItemsListReq) and wants_item_state(parsed.metadata):
+            result = await self._with_item_state(parsed.params.thread_id, result, context)
+        return NonStreamingResult(result)
+
+    async def _with_item_state(
+        self, thread_id: str, page_json: bytes, context: RequestContext
+    ) -> bytes:
+        """`items.list` for the built-in client: stopped answers and feedback marked."""
+        thread = await self.store.load_thread(thread_id, context)
+        feedback = await self.sqlite.load_feedback(thread_id, context)
+        return annotate_page(page_json, stopped_ids(thread), feedback)
+
+    async def handle_stream_cancelled(
+        self,
+        thread: ThreadMetadata,
+        pending_items: list[ThreadItem],
+        context: RequestContext,
+    ) -> None:
+        """The SDK's (the partial answer and a hidden note for the model are stored), and the
+        answers it stored are recorded as stopped, so a client can say so after a reload."""
+        await super().handle_stream_cancelled(thread, pending_items, context)
+        saved = [
+            item.id
+            for item in pending_items
+            if isinstance(item, AssistantMessageItem)
+            and any(part.text.strip() for part in item.content)
+        ]
+        if saved:
+            # The stored thread, not ChatKit's copy: a title may have changed during the turn.
+            stored = await self.store.load_thread(thread.id, context)
+            await self.store.save_thread(with_stopped(stored, saved), context)
 
     async def respond(
         self,
