@@ -1,18 +1,15 @@
-// chatkit-desktop's page: OpenAI's ChatKit component when it loads, an offline screen (thread
-// list, settings, history) when it does not, the settings dialog either way, and the offline
-// history browser (`#history…`, web/history/) over either.
+// chatkit-desktop's page: one of two chat clients over the same protocol and the same store, the
+// settings dialog, and the offline history browser (`#history…`, web/history/) over either.
 //
-// Hook for the built-in client (a later issue): another module may call
+// - "chatkit" (the default setting): OpenAI's ChatKit web component, loaded from OpenAI's CDN.
+//   When it cannot load (an error, a time-out, a script that defines nothing) the page switches
+//   to the built-in client by itself and says why, and offers ChatKit again should it arrive late.
+// - "builtin": the app's own client (web/chat/chat.js, `mountChat(slot, ctx)`). The page then
+//   never adds the CDN script: no request goes to any host but this app's server.
 //
-//     import { registerFallbackClient } from "/static/app.js";
-//     registerFallbackClient((slot, ctx) => { ... });
-//
-// `render(slot, ctx)` is called when the ChatKit component is unavailable (at once if the page
-// is already on its offline screen). `slot` is an emptied element in the main area (it replaces
-// the default thread list); `ctx` is `{api, settings, reason, openSettings}` where `api` has
-// `request(method, path, body)`, `chatkit(type, params)`, `authFetch(input, init)` and
-// `listThreads()`, all carrying the token. `render` may return a cleanup function, called if
-// the page switches to ChatKit later.
+// Changing the setting takes effect in the open page (the token lives only in api.js's memory,
+// so a reload would lose it). If the built-in client itself cannot load, the main area still
+// lists the threads (they open in the history browser) and says what happened.
 
 import * as api from "/static/api.js";
 import { ChatKitHost, loadChatKit, whenChatKitDefined } from "/static/chatkit-host.js";
@@ -24,10 +21,11 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   settings: null,
-  mode: "loading", // loading | chatkit | offline | no-token
-  reason: "",
-  fallback: null, // the registered built-in client's render function
-  fallbackCleanup: null,
+  mode: "loading", // loading | chatkit | builtin | no-token
+  reason: "", // why the built-in client shows although ChatKit was chosen ("" if chosen)
+  builtinCleanup: null, // what the mounted built-in client returned
+  builtinKey: "", // the settings the built-in client was mounted with (see settingsKey)
+  mounts: 0, // bumped by every switch, so that a slow start never lands in the wrong mode
 };
 
 // ----- status and errors -----
@@ -82,7 +80,7 @@ const settingsDialog = new SettingsDialog({
   refresh: refreshSettings,
   onSaved: () => {
     applyTheme(); // also gives ChatKit its new options (domain key, models, theme)
-    if (state.mode === "offline") renderThreads();
+    applyInterface();
   },
   onClose: () => {
     if (location.hash === "#settings") history.replaceState(history.state, "", location.pathname + location.search);
@@ -117,24 +115,160 @@ const host = new ChatKitHost({
 
 async function startChatKit() {
   await host.mount();
-  if (state.fallbackCleanup) {
-    state.fallbackCleanup();
-    state.fallbackCleanup = null;
-  }
+  unmountBuiltin();
   state.mode = "chatkit";
+  state.reason = "";
+  document.body.dataset.interface = "chatkit";
+  $("chatkit-retry").hidden = true;
   setStatus("");
   route();
 }
 
-// ----- offline screen -----
+/** The ChatKit interface: load the script (the only request to another host, and only here),
+ * then mount it; on failure the built-in client, with the reason. */
+async function useChatKit() {
+  const mount = ++state.mounts;
+  setStatus("Loading the chat interface…");
+  try {
+    await loadChatKit();
+  } catch (err) {
+    if (mount === state.mounts) useBuiltin(err.message);
+    return;
+  }
+  if (mount !== state.mounts) return;
+  try {
+    await startChatKit();
+  } catch (err) {
+    if (mount === state.mounts) useBuiltin(`The ChatKit interface loaded but could not start: ${err.message}`);
+  }
+}
+
+// ----- the built-in client -----
+
+/** What the built-in client depends on from the settings: a change of it mounts it afresh (its
+ * model picker lists the active provider's models). */
+function settingsKey() {
+  const s = state.settings;
+  const provider = s?.providers?.find((p) => p.id === s.provider);
+  return JSON.stringify([s?.provider, s?.model, provider?.models]);
+}
+
+function unmountBuiltin() {
+  const cleanup = state.builtinCleanup;
+  state.builtinCleanup = null;
+  state.builtinKey = "";
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch (err) {
+      console.error("The built-in client did not close cleanly.", err);
+    }
+  }
+  $("builtin-slot").replaceChildren();
+}
+
+/**
+ * The built-in client in the main area. `reason` is why, when ChatKit was chosen but is not
+ * available ("" when the user chose the built-in client): the notice says it in words.
+ */
+function useBuiltin(reason) {
+  const mount = ++state.mounts;
+  // Already showing (ChatKit chosen again but unavailable, or the built-in client chosen while
+  // it stood in for ChatKit): keep it, with its draft and its open thread; only the notice changes.
+  const mounted = state.mode === "builtin" && state.builtinCleanup !== null;
+  if (state.mode === "chatkit") host.unmount();
+  state.mode = "builtin";
+  state.reason = reason;
+  document.body.dataset.interface = "builtin";
+  delete document.body.dataset.chatkit;
+  showNotice(reason);
+  setStatus("");
+  route();
+  if (!mounted) mountBuiltin(mount);
+  if (reason) {
+    // Should the script arrive after all (a slow network), offer to switch to it.
+    whenChatKitDefined().then(() => {
+      if (state.mode !== "builtin" || !state.reason || state.settings?.preferences?.interface === "builtin") return;
+      $("chatkit-retry").hidden = false;
+      $("interface-notice").hidden = false;
+      setStatus("The chat interface has loaded now.");
+    });
+  }
+}
+
+function showNotice(reason) {
+  const notice = $("interface-notice");
+  $("chatkit-retry").hidden = true;
+  notice.hidden = !reason;
+  $("interface-notice-text").textContent = reason
+    ? `${reason} The built-in client is in use instead: it needs nothing from OpenAI's servers, ` +
+      "and your conversations are the same in both. Settings → Interface chooses between them."
+    : "";
+}
+
+async function mountBuiltin(mount) {
+  unmountBuiltin();
+  const slot = $("builtin-slot");
+  $("builtin-fallback").hidden = true;
+  slot.hidden = false;
+  let mountChat;
+  try {
+    ({ mountChat } = await import("/static/chat/chat.js"));
+    if (typeof mountChat !== "function") throw new Error("it has no mountChat");
+  } catch (err) {
+    if (mount === state.mounts) showFallback(`The built-in chat client could not be loaded (${err.message}).`);
+    return;
+  }
+  if (mount !== state.mounts) return;
+  try {
+    const cleanup = mountChat(slot, {
+      api,
+      settings: state.settings,
+      reason: state.reason,
+      openSettings: () => openSettings(),
+    });
+    state.builtinCleanup = typeof cleanup === "function" ? cleanup : null;
+    state.builtinKey = settingsKey();
+  } catch (err) {
+    console.error(err);
+    showFallback(`The built-in chat client could not start (${err.message}).`);
+  }
+}
+
+/** The built-in client is missing or broken: the threads (opening in the history browser),
+ * settings and history, and what happened. Never a blank page. */
+function showFallback(reason) {
+  $("builtin-slot").hidden = true;
+  $("fallback-reason").textContent = reason;
+  $("builtin-fallback").hidden = false;
+  renderThreads();
+}
+
+/** After the settings are saved: switch the interface if it changed, else give the built-in
+ * client the new settings if they matter to it. */
+function applyInterface() {
+  if (state.mode === "loading" || state.mode === "no-token") return;
+  const chosen = state.settings?.preferences?.interface === "builtin" ? "builtin" : "chatkit";
+  if (chosen === "builtin") {
+    if (state.mode !== "builtin" || state.reason) useBuiltin("");
+    else if (state.builtinCleanup && settingsKey() !== state.builtinKey) mountBuiltin(++state.mounts);
+    else if (!$("builtin-fallback").hidden) renderThreads();
+  } else if (state.mode === "builtin" && !state.reason) {
+    useChatKit();
+  } else if (state.mode === "builtin" && state.builtinCleanup && settingsKey() !== state.builtinKey) {
+    mountBuiltin(++state.mounts);
+  }
+}
+
+// ----- the fallback thread list -----
 
 function formatDate(value) {
   const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
 }
 
-/** Fills the offline screen's thread list, newest first; each title opens the thread in the
- * history browser. */
+/** Fills the fallback's thread list, newest first; each title opens the thread in the history
+ * browser. */
 async function renderThreads() {
   const lists = document.querySelectorAll("[data-threads]");
   const statuses = document.querySelectorAll("[data-threads-status]");
@@ -173,49 +307,20 @@ async function renderThreads() {
   }
 }
 
-function renderFallback() {
-  if (state.mode !== "offline" || !state.fallback) return;
-  const slot = $("fallback-slot");
-  slot.replaceChildren();
-  const cleanup = state.fallback(slot, {
-    api,
-    settings: state.settings,
-    reason: state.reason,
-    openSettings: () => openSettings(),
-  });
-  state.fallbackCleanup = typeof cleanup === "function" ? cleanup : null;
-}
-
-function goOffline(reason) {
-  state.mode = "offline";
-  state.reason = reason;
-  $("offline-reason").textContent = reason;
-  setStatus("");
-  route();
-  renderThreads();
-  renderFallback();
-  // Should the script arrive after all (a slow network), offer to switch.
-  whenChatKitDefined().then(() => {
-    if (state.mode !== "offline") return;
-    const retry = $("chatkit-retry");
-    retry.hidden = false;
-    setStatus("The chat interface has loaded now.");
-  });
-}
-
 $("chatkit-retry").addEventListener("click", () => {
   $("chatkit-retry").hidden = true;
-  startChatKit().catch((err) => showAlert(`The chat interface could not start: ${err.message}`));
+  const mount = ++state.mounts;
+  startChatKit().catch((err) => {
+    if (mount === state.mounts) showAlert(`The chat interface could not start: ${err.message}`);
+  });
 });
 
-/**
- * Hook for the built-in client: `render(slot, ctx)` draws into the main area whenever ChatKit is
- * unavailable (see the top of this file). Returns nothing.
- */
-export function registerFallbackClient(render) {
-  state.fallback = render;
-  renderFallback();
-}
+$("interface-settings").addEventListener("click", (event) => openSettings(event.currentTarget));
+
+$("interface-notice-close").addEventListener("click", () => {
+  $("interface-notice").hidden = true;
+  $("main").focus();
+});
 
 // ----- routing: "" (chat or offline screen), #history… (the history browser), #settings -----
 
@@ -230,7 +335,7 @@ function route() {
   const inHistory = isHistoryHash(hash) && state.mode !== "no-token";
   const views = {
     "chat-view": state.mode === "chatkit" && !inHistory,
-    "offline-view": state.mode === "offline" && !inHistory,
+    "builtin-view": state.mode === "builtin" && !inHistory,
     "history-view": inHistory,
     "no-token-view": state.mode === "no-token",
   };
@@ -253,32 +358,26 @@ async function main() {
     route();
     return;
   }
-  setStatus("Loading the chat interface…");
-  // Settled at once (a rejection would otherwise go unhandled while the settings load).
-  const loading = loadChatKit().then(
-    () => null,
-    (err) => err,
-  );
+  setStatus("Loading…");
+  // The settings first: they say whether the CDN may be asked at all.
   try {
     await refreshSettings();
     applyTheme();
   } catch (err) {
     showAlert(`Could not read the settings from the local server: ${err.message}`);
-  }
-  const failure = await loading;
-  if (failure) {
-    goOffline(failure.message);
+    // Unknown choice: take the one that asks no other host.
+    useBuiltin(
+      `The settings could not be read from the local server (${err.message}), so the ChatKit ` +
+        "interface was not loaded.",
+    );
     return;
   }
-  try {
-    await startChatKit();
-  } catch (err) {
-    goOffline(`The ChatKit interface loaded but could not start: ${err.message}`);
-  }
+  if (state.settings?.preferences?.interface === "builtin") useBuiltin("");
+  else await useChatKit();
 }
 
 // A failure nothing else caught still says something instead of leaving the page blank.
 main().catch((err) => {
   showAlert(`chatkit-desktop's page failed to start: ${err.message}`);
-  if (state.mode === "loading") goOffline("The chat interface could not be started.");
+  if (state.mode === "loading") useBuiltin("The chat interface could not be started.");
 });

@@ -2,7 +2,9 @@
 //
 // The component is a script on OpenAI's CDN that cannot be self-hosted; it needs the internet on
 // every load. When it does not define `<openai-chatkit>` in time, `loadChatKit` rejects with a
-// reason in words and the page shows its offline screen instead (never a blank page).
+// reason in words and the page switches to the built-in client instead (never a blank page).
+// Nothing here runs unless the user's interface setting is "chatkit": with "builtin" the page
+// never adds the script.
 
 import { authFetch, request, ApiError } from "/static/api.js";
 
@@ -75,15 +77,18 @@ export function loadChatKit(timeoutMs = LOAD_TIMEOUT_MS) {
     const script = document.createElement("script");
     script.src = CHATKIT_SCRIPT;
     script.async = true;
-    script.addEventListener("error", () =>
+    script.addEventListener("error", () => {
+      // A later attempt (the interface chosen again in Settings) adds a fresh script.
+      script.remove();
+      scriptPromise = null;
       finish(
         reject,
         new ChatKitUnavailable(
           "The ChatKit interface could not be loaded from OpenAI's servers " +
             "(you may be offline, or a firewall blocks cdn.platform.openai.com).",
         ),
-      ),
-    );
+      );
+    });
     script.addEventListener("load", () => {
       if (customElements.get("openai-chatkit")) return;
       // Loaded but nothing defined yet: give it a moment, then give up.
@@ -232,6 +237,12 @@ export class ChatKitHost {
     this.element = element;
     this.apply();
     return element;
+  }
+
+  /** Removes the element (the user chose the built-in client); `mount` makes a new one. */
+  unmount() {
+    this.element?.remove();
+    this.element = null;
   }
 
   /** Gives the element the current options (no-op before `mount`). */

@@ -1,5 +1,5 @@
-// The settings dialog: provider, model, base URL, ChatKit domain key, theme, tracing, titles,
-// and write-only API keys. Talks to /api/settings, /api/keys/{provider} and
+// The settings dialog: the chat interface (ChatKit or built-in), provider, model, base URL,
+// ChatKit domain key, theme, tracing, titles, and write-only API keys. Talks to /api/settings, /api/keys/{provider} and
 // /api/providers/{provider}/check (see README "HTTP surface").
 
 import { request, ApiError } from "/static/api.js";
@@ -38,6 +38,7 @@ function fieldOfError(message) {
   if (provider) return { provider: provider[1], field: provider[2] === "model" ? "model" : "base-url" };
   if (loc.startsWith("chatkit_domain_key")) return { field: "domain-key" };
   if (loc.startsWith("theme")) return { field: "theme" };
+  if (loc.startsWith("interface")) return { field: "interface" };
   if (loc.startsWith("provider")) return { field: "provider" };
   return null;
 }
@@ -72,7 +73,7 @@ export class SettingsDialog {
       this.showProvider($("provider").value);
     });
     $("model").addEventListener("change", () => this.syncModelOther(true));
-    for (const id of ["model", "model-custom", "base-url", "domain-key", "theme"]) {
+    for (const id of ["model", "model-custom", "base-url", "domain-key", "theme", "interface"]) {
       $(id).addEventListener("input", () => this.clearFieldError(id === "model-custom" ? "model" : id));
     }
     this.dialog.addEventListener("close", () => {
@@ -148,6 +149,7 @@ export class SettingsDialog {
     this.showProvider(select.value);
     $("domain-key").value = prefs.chatkit_domain_key ?? "";
     $("theme").value = prefs.theme ?? "system";
+    $("interface").value = prefs.interface === "builtin" ? "builtin" : "chatkit";
     $("tracing").checked = Boolean(prefs.tracing);
     $("generate-titles").checked = prefs.generate_titles !== false;
   }
@@ -209,6 +211,7 @@ export class SettingsDialog {
       providers,
       chatkit_domain_key: $("domain-key").value.trim(),
       theme: $("theme").value,
+      interface: $("interface").value,
       tracing: $("tracing").checked,
       generate_titles: $("generate-titles").checked,
     };
@@ -271,7 +274,7 @@ export class SettingsDialog {
   }
 
   clearAllErrors() {
-    for (const field of ["model", "base-url", "domain-key", "theme"]) this.clearFieldError(field);
+    for (const field of ["model", "base-url", "domain-key", "theme", "interface"]) this.clearFieldError(field);
   }
 
   message(element, text, kind = "") {

@@ -15,11 +15,12 @@ expect = pytest.importorskip("playwright.async_api").expect
 async def open_history(
     open_app: Any, *, cdn: Cdn = "abort", hash: str = "#history", **kwargs: Any
 ) -> AppPage:
-    """The app (offline screen by default) with the history browser at `hash`."""
+    """The app (ChatKit unavailable by default, so the built-in client) with the history browser
+    at `hash`."""
     app: AppPage = await open_app(cdn, **kwargs)
     page = app.page
     if cdn == "abort":
-        await expect(page.locator("#offline-reason")).to_be_visible(timeout=8000)
+        await expect(page.locator("#interface-notice")).to_be_visible(timeout=8000)
     await go(app, hash)
     await expect(page.locator("#history-view")).to_be_visible()
     return app

@@ -484,17 +484,22 @@ async def test_back_and_forward_move_between_the_list_and_a_thread(open_app, cli
     assert app.script_errors() == []
 
 
-async def test_the_offline_screen_s_threads_open_in_the_history_browser(open_app, client, data_dir):
+async def test_the_fallback_s_threads_open_in_the_history_browser(open_app, client, data_dir):
+    """When even the built-in client cannot load, the main area lists the threads; each opens
+    here."""
     [thread] = await seed(client, data_dir, [("Read me offline", ["Is this saved?", "Yes."])])
-    app = await open_app("abort")
+    app = await open_app("abort", open=False)
     page = app.page
-    await page.locator("#offline-view").get_by_role("link", name="Read me offline").click()
+    await page.route("**/static/chat/chat.js", lambda route: route.fulfill(status=404))
+    await app.open()
+    fallback = page.locator("#builtin-fallback")
+    await fallback.get_by_role("link", name="Read me offline").click()
     await expect(page.get_by_role("heading", name="Read me offline", exact=True)).to_be_visible()
     await expect(message(app, "Yes.")).to_be_visible()
-    await expect(page.locator("#offline-view")).to_be_hidden()
+    await expect(fallback).to_be_hidden()
     assert await current_hash(app) == f"#history/t/{thread.id}"
     await page.get_by_role("link", name="Back to the chat").click()
-    await expect(page.locator("#offline-view")).to_be_visible()
+    await expect(fallback).to_be_visible()
     assert app.script_errors() == []
 
 
@@ -511,5 +516,5 @@ async def test_the_app_opens_straight_at_a_message_from_its_address(open_app, cl
     # The token is gone from the address; anything but a page route is dropped with it.
     assert TOKEN not in app.page.url
     await app.open(f"#token={TOKEN}&to=https://example.com/")
-    await expect(app.page.locator("#offline-reason")).to_be_visible(timeout=8000)
+    await expect(app.page.locator("#interface-notice")).to_be_visible(timeout=8000)
     assert await current_hash(app) == ""

@@ -70,7 +70,7 @@ class ShownThread:
 async def show_thread(
     open_app: Any, seeded: SeededThread, via: str = "auto", **kwargs: Any
 ) -> ShownThread:
-    """The app (ChatKit unavailable, so on its offline screen) showing the seeded thread: in the
+    """The app (ChatKit unavailable, so on the built-in client) showing the seeded thread: in the
     history browser's thread view (`#history/t/ID`) when the page has one (`via="auto"` or
     `"route"`), else, or with `via="module"`, drawn by items.js into the main area."""
     app: AppPage = await open_app("abort", **kwargs)
@@ -82,7 +82,7 @@ async def show_thread(
         await dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    await expect(page.locator("#offline-reason")).to_be_visible(timeout=8000)
+    await expect(page.locator("#interface-notice")).to_be_visible(timeout=8000)
     has_shell = await page.locator(SHELL_ITEMS).count() > 0
     if via == "route" and not has_shell:
         pytest.skip("this page has no history browser thread view (#history/t/ID) yet")

@@ -17,7 +17,7 @@ A_KEY = "AIza-test-key-0123456789-never-shown"
 async def _open_settings(open_app, **kwargs):
     app = await open_app("abort", **kwargs)
     page = app.page
-    await expect(page.locator("#offline-reason")).to_be_visible()
+    await expect(page.locator("#interface-notice")).to_be_visible()
     await page.get_by_role("button", name="Settings").click()
     dialog = page.get_by_role("dialog", name="Settings")
     await expect(dialog).to_be_visible()
@@ -138,7 +138,7 @@ async def test_check_shows_the_providers_answer(open_app):
 async def test_the_dialog_is_keyboard_usable_and_returns_focus(open_app):
     app = await open_app("abort")
     page = app.page
-    await expect(page.locator("#offline-reason")).to_be_visible()
+    await expect(page.locator("#interface-notice")).to_be_visible()
     settings_button = page.get_by_role("button", name="Settings")
     await settings_button.focus()
     await page.keyboard.press("Enter")
@@ -164,7 +164,7 @@ async def test_the_dialog_is_keyboard_usable_and_returns_focus(open_app):
 
 
 @pytest.mark.parametrize("width", [400, 1000])
-async def test_the_offline_screen_and_settings_fit_the_window(open_app, client, width):
+async def test_the_built_in_client_and_settings_fit_the_window(open_app, client, width):
     app, page, dialog = await _open_settings(open_app, viewport={"width": width, "height": 1500})
     overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     assert await page.evaluate(overflow) <= 0
@@ -178,4 +178,4 @@ async def test_the_offline_screen_and_settings_fit_the_window(open_app, client, 
         await app.screenshot("settings-panel-400px.png", full_page=False)
         await page.keyboard.press("Escape")
         assert await page.evaluate(overflow) <= 0
-        await app.screenshot("offline-screen-400px.png")
+        await app.screenshot("builtin-400px.png")

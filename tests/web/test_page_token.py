@@ -39,7 +39,7 @@ async def test_the_token_leaves_the_address_bar_and_travels_only_as_the_bearer(
     if cdn == "double":
         await double_ready(app)
     else:
-        await expect(app.page.locator("#offline-view .thread-title")).to_have_text(
+        await expect(app.page.locator("[data-chat=threads] li[data-thread-id]")).to_have_text(
             ["A thread to list"]
         )
     await _assert_token_only_in_memory(app)
@@ -70,8 +70,10 @@ async def test_a_wrong_token_is_reported_in_words(open_app):
     app = await open_app("abort", open=False)
     await app.open(fragment="#token=not-the-right-token")
     await expect(app.page.locator("#alert")).to_contain_text("access token")
-    # Still not a blank page: the offline screen says what happened.
-    await expect(app.page.locator("#offline-view")).to_be_visible()
-    await expect(app.page.locator("[data-threads-status]").first).to_contain_text(
-        "Could not list your threads"
+    # Still not a blank page: the built-in client, and a notice that says what happened. With
+    # the settings unread, the interface chosen is unknown: the CDN is not asked.
+    await expect(app.page.locator("#builtin-view")).to_be_visible()
+    await expect(app.page.locator("#interface-notice")).to_contain_text(
+        "The settings could not be read from the local server"
     )
+    assert [r.url for r in app.requests if CDN_HOST in r.url] == []
