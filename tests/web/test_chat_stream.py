@@ -1,0 +1,119 @@
+"""The built-in client streams an answer as it arrives (issue #7): the words grow in several
+steps in the same text element (appended, never redrawn), the status says "Answering…", the
+Markdown is drawn once the answer is done, a tool's progress is shown, and a provider's error is
+said in words with a Retry that answers again. Against the real app and the scripted
+OpenAI-compatible server on 127.0.0.1; nothing else is reachable (open_app checks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatkit_desktop.testing.openai_server import Reply, ToolCall
+from tests.support.assertions import items_of, text_of
+from tests.web.chat_page import expect, open_chat
+
+pytestmark = pytest.mark.slow
+
+WORDS = " ".join(f"w{n}" for n in range(12))
+MARKDOWN = f"Here is **bold** text and `code`: {WORDS}"
+
+
+async def test_the_answer_grows_in_steps_then_its_markdown_is_drawn(
+    open_app, openai_server, client
+):
+    scripted, _ = openai_server
+    scripted.queue(Reply(text=MARKDOWN, delay_s=0.06))
+    chat = await open_chat(open_app)
+    await chat.watch()
+
+    await chat.send("Hello there")
+    # The question shows at once, the answer arrives while the status says so.
+    await expect(chat.items("user_message").filter(has_text="Hello there")).to_be_visible()
+    await expect(chat.status).to_have_text("Answering…")
+    await expect(chat.chat("stop")).to_be_visible()
+    live = chat.page.locator("[data-chat=messages] .chat-live [data-chat=text]")
+    await expect(live).to_contain_text("w3")
+    await expect(live).not_to_contain_text("w11")  # seen part-way
+    await chat.idle()
+
+    answer = chat.last_answer()
+    await expect(chat.answer_text()).to_contain_text(f"Here is bold text and code: {WORDS}")
+    # Rendered once done: Markdown, not the raw asterisks.
+    await expect(answer.locator("[data-chat=text] strong")).to_have_text("bold")
+    await expect(answer.locator("[data-chat=text] code")).to_have_text("code")
+    await expect(answer).not_to_have_attribute("data-stopped", "true")
+    await expect(chat.status).not_to_have_text("Answering…")
+
+    watched = await chat.watched()
+    lengths = watched["lengths"]
+    assert len(set(lengths)) >= 5, lengths  # several steps, not one jump
+    assert lengths == sorted(lengths), lengths  # only ever growing
+    assert watched["rebuilt"] == 0, watched  # deltas appended, never redrawn
+    assert watched["boxes"] == 1, watched
+    assert "Answering…" in watched["statuses"], watched
+
+    # The thread was created by the stream and is the open one in the list.
+    thread_id = await chat.current_thread_id()
+    items = await items_of(client, thread_id)
+    assert [(i["type"], text_of(i)) for i in items] == [
+        ("user_message", "Hello there"),
+        ("assistant_message", MARKDOWN),
+    ]
+    assert chat.app.script_errors() == []
+
+
+async def test_a_tools_progress_is_shown_while_it_runs(open_app, openai_server):
+    scripted, _ = openai_server
+    scripted.queue(
+        Reply(tool_calls=[ToolCall(name="get_current_time")]),
+        Reply(text="It is time to test.", delay_s=0.05),
+    )
+    chat = await open_chat(open_app)
+    await chat.watch()
+    await chat.ask("What time is it?")
+    await expect(chat.answer_text()).to_have_text("It is time to test.")
+    watched = await chat.watched()
+    assert "Checking the time" in watched["progress"], watched
+    assert any("Checking the time" in s for s in watched["statuses"]), watched
+    # The progress line is gone once the answer came.
+    await expect(chat.chat("progress")).to_have_count(0)
+
+
+async def test_a_provider_error_is_said_in_words_and_retry_answers(open_app, openai_server, client):
+    scripted, _ = openai_server
+    scripted.queue(Reply(status=401, error_message="Incorrect API key provided"))
+    chat = await open_chat(open_app)
+    await chat.send("Are you there?")
+
+    await expect(chat.error).to_be_visible()
+    await expect(chat.error).to_have_attribute("role", "alert")
+    await expect(chat.error).to_contain_text("API key was rejected")
+    await expect(chat.error).to_contain_text("401")
+    retry = chat.error.locator("[data-chat=retry]")
+    await expect(retry).to_be_visible()
+    await chat.idle()
+    assert await chat.answers().count() == 0
+
+    scripted.queue(Reply(text="Yes, here now."))
+    await retry.click()
+    await chat.idle()
+    await expect(chat.error).to_be_hidden()
+    await expect(chat.answer_text()).to_have_text("Yes, here now.")
+    thread_id = await chat.current_thread_id()
+    items = await items_of(client, thread_id)
+    assert [(i["type"], text_of(i)) for i in items] == [
+        ("user_message", "Are you there?"),
+        ("assistant_message", "Yes, here now."),
+    ]
+
+
+async def test_an_error_mid_answer_keeps_what_was_said(open_app, openai_server):
+    scripted, _ = openai_server
+    scripted.queue(Reply(text=WORDS, fail_after=4, delay_s=0.02))
+    chat = await open_chat(open_app)
+    await chat.send("Tell me")
+    await expect(chat.error).to_be_visible()
+    await expect(chat.error).not_to_have_text("")
+    await chat.idle()
+    await expect(chat.answer_text()).to_contain_text("w0 w1 w2")
+    await expect(chat.error.locator("[data-chat=retry]")).to_be_visible()
