@@ -70,6 +70,10 @@ class ChatPage:
         kind = f"[data-item-type={item_type}]" if item_type else "[data-item-type]"
         return self.page.locator(f"[data-chat=messages] > {kind}:not([data-item-id=''])")
 
+    def user_texts(self) -> Any:
+        """The words of the user's messages in the open thread."""
+        return self.items("user_message").locator(".user-text")
+
     def answers(self) -> Any:
         return self.items("assistant_message")
 

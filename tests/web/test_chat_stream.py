@@ -22,7 +22,7 @@ async def test_the_answer_grows_in_steps_then_its_markdown_is_drawn(
     open_app, openai_server, client
 ):
     scripted, _ = openai_server
-    scripted.queue(Reply(text=MARKDOWN, delay_s=0.06))
+    scripted.queue(Reply(text=MARKDOWN, delay_s=0.04))
     chat = await open_chat(open_app)
     await chat.watch()
 
@@ -59,7 +59,7 @@ async def test_the_answer_grows_in_steps_then_its_markdown_is_drawn(
         ("user_message", "Hello there"),
         ("assistant_message", MARKDOWN),
     ]
-    assert chat.app.script_errors() == []
+    assert chat.app.page_errors == []  # no uncaught exception in the page
 
 
 async def test_a_tools_progress_is_shown_while_it_runs(open_app, openai_server):
