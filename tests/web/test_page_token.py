@@ -39,7 +39,7 @@ async def test_the_token_leaves_the_address_bar_and_travels_only_as_the_bearer(
     if cdn == "double":
         await double_ready(app)
     else:
-        await expect(app.page.locator("[data-chat=threads] li[data-thread-id]")).to_have_text(
+        await expect(app.page.locator("[data-chat=threads] li[data-thread-id]")).to_contain_text(
             ["A thread to list"]
         )
     await _assert_token_only_in_memory(app)
