@@ -247,8 +247,14 @@ function showFallback(reason) {
 /** After the settings are saved: switch the interface if it changed, else give the built-in
  * client the new settings if they matter to it. */
 function applyInterface() {
-  if (state.mode === "loading" || state.mode === "no-token") return;
+  if (state.mode === "no-token") return;
   const chosen = state.settings?.preferences?.interface === "builtin" ? "builtin" : "chatkit";
+  if (state.mode === "loading") {
+    // Chosen while ChatKit was still loading: the built-in client at once (the load, when it
+    // ends, is ignored); ChatKit is what is loading already.
+    if (chosen === "builtin") useBuiltin("");
+    return;
+  }
   if (chosen === "builtin") {
     if (state.mode !== "builtin" || state.reason) useBuiltin("");
     else if (state.builtinCleanup && settingsKey() !== state.builtinKey) mountBuiltin(++state.mounts);

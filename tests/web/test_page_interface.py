@@ -176,3 +176,25 @@ async def test_if_the_built_in_client_cannot_load_the_threads_and_the_reason_sho
     await expect(page.get_by_role("heading", name="Readable anyway", exact=True)).to_be_visible()
     await page.get_by_role("link", name="Back to the chat").click()
     await expect(fallback).to_be_visible()
+
+
+async def test_built_in_chosen_while_chatkit_is_still_loading_wins(open_app, client):
+    app = await open_app("hang")
+    page = app.page
+    await expect(page.locator("#status")).to_have_text("Loading the chat interface…")
+    assert await page.locator("body").get_attribute("data-mode") == "loading"
+    await choose_interface(page, "Built-in (no third-party requests)")
+    await expect(page.locator("body")).to_have_attribute("data-interface", "builtin")
+    await expect(page.locator(ROOT)).to_be_visible()
+    # The user chose it: no "ChatKit could not load" notice.
+    await expect(page.locator("#interface-notice")).to_be_hidden()
+
+    # The script that was already on its way arrives: it is not mounted, nor offered.
+    app.late_answer = "double"
+    app.release_cdn.set()
+    await page.wait_for_function("() => customElements.get('openai-chatkit') !== undefined")
+    await page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+    assert await page.locator("openai-chatkit").count() == 0
+    await expect(page.locator("#chatkit-retry")).to_be_hidden()
+    await expect(page.locator(ROOT)).to_be_visible()
+    assert app.script_errors() == []
