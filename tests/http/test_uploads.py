@@ -169,6 +169,21 @@ async def test_pdf_and_text_uploads_are_file_attachments_typed_by_content(client
     await assert_json_error(await client.get(f"/attachments/{pdf['id']}/preview?{query}"), 404)
 
 
+async def test_a_csv_file_typed_as_excel_by_windows_is_a_csv_attachment(client, data_dir):
+    """Windows browsers send .csv files as application/vnd.ms-excel when Excel is installed."""
+    table = await upload_ok(client, b"a,b\n1,2\n", "t.csv", "application/vnd.ms-excel")
+    assert (table["type"], table["mime_type"]) == ("file", "text/csv")
+    # A real Excel file (binary) stays refused, in words that name it.
+    xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
+    error = await assert_json_error(
+        await send(client, xls, "book.xls", "application/vnd.ms-excel"), 415, "book.xls"
+    )
+    assert error["code"] == "unsupported_media_type"
+    disguised = await send(client, xls, "book.csv", "application/vnd.ms-excel")
+    await assert_json_error(disguised, 415, "not UTF-8 text")
+    assert stored_files(data_dir) == [table["id"]]
+
+
 async def test_image_content_wins_over_the_declared_type(client):
     attachment = await upload_ok(client, png_bytes(), "pic.txt", "text/plain")
     assert (attachment["type"], attachment["mime_type"]) == ("image", "image/png")

@@ -109,6 +109,10 @@ _TEXT_EXTENSIONS = {
     ".json": "application/json",
 }
 _UNTYPED = ("", "application/octet-stream", "binary/octet-stream")
+# Types browsers give text files for reasons of their own, where the extension decides as for an
+# untyped file: Windows reports a .csv file as Excel's when Excel is installed (its registry entry),
+# and browsers there pass that on. A real .xls file (binary) is still refused.
+_EXTENSION_DECIDES = ("application/vnd.ms-excel",)
 ALLOWED_IN_WORDS = (
     "PNG, JPEG, GIF or WebP images, PDF documents, and plain text, Markdown, CSV or JSON files"
 )
@@ -324,7 +328,7 @@ def decide_type(head: bytes, declared: str, name: str, is_text: bool) -> str:
     text_type: str | None = None
     if declared in TEXT_TYPES:
         text_type = declared
-    elif declared in _UNTYPED:
+    elif declared in _UNTYPED or declared in _EXTENSION_DECIDES:
         text_type = _TEXT_EXTENSIONS.get(PurePosixPath(name.lower()).suffix)
     if text_type is None:
         shown = declared or "a file of unknown type"
