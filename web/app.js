@@ -198,12 +198,21 @@ function useBuiltin(reason) {
 
 function showNotice(reason) {
   const notice = $("interface-notice");
+  const text = $("interface-notice-text");
   $("chatkit-retry").hidden = true;
   notice.hidden = !reason;
-  $("interface-notice-text").textContent = reason
-    ? `${reason} The built-in client is in use instead: it needs nothing from OpenAI's servers, ` +
-      "and your conversations are the same in both. Settings → Interface chooses between them."
-    : "";
+  text.textContent = "";
+  if (!reason) return;
+  const words =
+    `${reason} The built-in client is in use instead: it needs nothing from OpenAI's servers, ` +
+    "and your conversations are the same in both. Settings → Interface chooses between them.";
+  // The notice is a live region: screen readers announce text that changes once it is shown,
+  // not text that appears together with it.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      if (state.reason === reason) text.textContent = words;
+    }, 50),
+  );
 }
 
 async function mountBuiltin(mount) {
