@@ -205,7 +205,7 @@ function showNotice(reason) {
   if (!reason) return;
   const words =
     `${reason} The built-in client is in use instead: it needs nothing from OpenAI's servers, ` +
-    "and your conversations are the same in both. Settings → Interface chooses between them.";
+    "and your conversations are the same in both.";
   // The notice is a live region: screen readers announce text that changes once it is shown,
   // not text that appears together with it.
   requestAnimationFrame(() =>
