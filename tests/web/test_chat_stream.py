@@ -117,3 +117,41 @@ async def test_an_error_mid_answer_keeps_what_was_said(open_app, openai_server):
     await chat.idle()
     await expect(chat.answer_text()).to_contain_text("w0 w1 w2")
     await expect(chat.error.locator("[data-chat=retry]")).to_be_visible()
+
+
+PARSER_JS = """
+async () => {
+  const { SSEParser } = await import('/static/chat/stream.js');
+  const text = '\\ufeff: a comment\\r\\ndata: {"n":1}\\r\\n\\r\\ndata: {"n":2}\\n\\n'
+    + 'data: {"n":3,\\ndata: "s":"é"}\\r\\r' + 'event: x\\ndata:{"n":4}\\n\\n' + 'data: {"n":5}';
+  const run = (pieces) => {
+    const parser = new SSEParser();
+    const out = [];
+    for (const piece of pieces) out.push(...parser.push(piece));
+    out.push(...parser.end());
+    return JSON.stringify(out);
+  };
+  const whole = run([text]);
+  const bad = [];
+  for (let i = 0; i <= text.length; i++) {           // every split in two
+    if (run([text.slice(0, i), text.slice(i)]) !== whole) bad.push(i);
+  }
+  const chars = run([...text]);                       // one character at a time
+  return { whole: JSON.parse(whole), bad, chars: chars === whole };
+}
+"""
+
+
+async def test_the_event_stream_parser_reads_events_however_the_bytes_are_split(open_app):
+    chat = await open_chat(open_app)
+    result = await chat.page.evaluate(PARSER_JS)
+    assert result["bad"] == []
+    assert result["chars"] is True
+    # Several events per piece, CR/LF/CRLF line ends, a BOM, a comment, multi-line data, a
+    # named event; an unterminated last event is dropped.
+    assert result["whole"] == [
+        {"event": "message", "data": '{"n":1}'},
+        {"event": "message", "data": '{"n":2}'},
+        {"event": "message", "data": '{"n":3,\n"s":"é"}'},
+        {"event": "x", "data": '{"n":4}'},
+    ]

@@ -48,6 +48,28 @@ function errorWords(event) {
 
 const nowIso = () => new Date().toISOString();
 
+// Material Icons' "thumb_up" (Apache License 2.0); thumbs down is the same, turned over. Drawn
+// as SVG: an emoji would depend on the fonts of the machine.
+const THUMB =
+  "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+function thumbIcon(down) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.classList.add("chat-icon");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", THUMB);
+  path.setAttribute("fill", "currentColor");
+  if (down) path.setAttribute("transform", "rotate(180 12 12)");
+  svg.append(path);
+  return svg;
+}
+
 export function mountChat(slot, ctx) {
   const { api } = ctx;
   ensureChatStyles();
@@ -311,13 +333,13 @@ export function mountChat(slot, ctx) {
     const up = el(
       "button",
       { type: "button", className: "chat-action", dataset: { chat: "thumbs-up" }, "aria-pressed": String(item.feedback === "positive"), title: "Good answer" },
-      el("span", { "aria-hidden": "true" }, "👍"),
+      thumbIcon(false),
       el("span", { className: "visually-hidden" }, "Good answer"),
     );
     const down = el(
       "button",
       { type: "button", className: "chat-action", dataset: { chat: "thumbs-down" }, "aria-pressed": String(item.feedback === "negative"), title: "Bad answer" },
-      el("span", { "aria-hidden": "true" }, "👎"),
+      thumbIcon(true),
       el("span", { className: "visually-hidden" }, "Bad answer"),
     );
     const rate = async (kind) => {
@@ -938,6 +960,10 @@ export function mountChat(slot, ctx) {
     root.dataset.sidebar = "closed";
     sidebarToggle.setAttribute("aria-expanded", "false");
   }
+
+  root.addEventListener("click", (event) => {
+    if (root.dataset.sidebar === "open" && !sidebar.contains(event.target) && !sidebarToggle.contains(event.target)) closeSidebar();
+  });
 
   sidebarToggle.addEventListener("click", () => {
     const open = root.dataset.sidebar !== "open";
