@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -276,14 +277,31 @@ async def test_busy_while_uploading_and_files_dropped_or_pasted_are_taken(
     page = app.page
     tray = await mount_tray(app)
     chips = tray.locator(".attachment-chip")
-    held, release = asyncio.Event(), asyncio.Event()
+    # Uploads wait here until the test lets them through.
+    gate = {"held": asyncio.Event(), "release": asyncio.Event()}
 
     async def hold(route: Any) -> None:
+        held, release = gate["held"], gate["release"]
         held.set()
         await release.wait()
-        await route.continue_()
+        with contextlib.suppress(Exception):  # the page may have cancelled it meanwhile
+            await route.continue_()
 
     await page.route("**/chatkit/api/upload?*", hold)
+
+    # Removing a file while it uploads cancels the upload.
+    await page.evaluate(
+        f"(specs) => {{ window.__tray.addFiles(({MAKE_FILES_JS})(specs)); }}",
+        [["cancelled.txt", "text/plain", 9, 70]],
+    )
+    await asyncio.wait_for(gate["held"].wait(), 5)
+    await expect(chips.first).to_have_attribute("data-attachment-state", "uploading")
+    await tray.get_by_role("button", name="Cancel cancelled.txt").click()
+    await expect(chips).to_have_count(0)
+    assert await page.evaluate("() => window.__tray.busy()") is False
+    gate["release"].set()
+    gate = {"held": asyncio.Event(), "release": asyncio.Event()}
+    held, release = gate["held"], gate["release"]
 
     # A file dragged over the watched box marks it; dropped, it uploads.
     await page.evaluate(
@@ -323,6 +341,7 @@ async def test_busy_while_uploading_and_files_dropped_or_pasted_are_taken(
     # No type from the browser: the name's ending decided it, and the server agreed.
     assert dropped["mime_type"] == "text/csv"
     assert (data_dir / "attachments" / dropped["id"]).read_bytes() == b"A" * 12
+    assert stored_files(data_dir) == [dropped["id"]]  # nothing of the cancelled one
 
     # A pasted image (a screenshot from the clipboard) is taken too.
     png_b64 = base64.b64encode(PNG).decode("ascii")
@@ -352,7 +371,7 @@ async def test_busy_while_uploading_and_files_dropped_or_pasted_are_taken(
     )
     await page.evaluate("() => window.__tray.setEnabled(true)")
     await expect(tray.get_by_role("button", name="Remove image.png")).to_be_enabled()
-    assert len(uploads(app)) == 2
+    assert len(uploads(app)) == 3  # the cancelled one, the dropped one, the pasted one
 
     # An upload address the server no longer honours (expired while the computer slept): the
     # tray asks for a new one and sends the file again, once.
@@ -362,7 +381,7 @@ async def test_busy_while_uploading_and_files_dropped_or_pasted_are_taken(
     )
     await page.evaluate(ADD_JS, [["later.txt", "text/plain", 5, 67]])
     await expect(chips.nth(2)).to_have_attribute("data-attachment-state", "done")
-    assert len(uploads(app)) == 4
+    assert len(uploads(app)) == 5
     assert len(stored_files(data_dir)) == 3
     assert app.script_errors() == []
 
