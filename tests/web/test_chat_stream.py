@@ -6,6 +6,8 @@ OpenAI-compatible server on 127.0.0.1; nothing else is reachable (open_app check
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chatkit_desktop.testing.openai_server import Reply, ToolCall
@@ -155,3 +157,151 @@ async def test_the_event_stream_parser_reads_events_however_the_bytes_are_split(
         {"event": "message", "data": '{"n":3,\n"s":"é"}'},
         {"event": "x", "data": '{"n":4}'},
     ]
+
+
+def _synthetic_stream() -> str:
+    """Every kind of event the protocol streams, as one answer (what a server with tools,
+    workflows and widgets sends), for the page to draw."""
+    import json as _json
+
+    now = "2026-11-27T10:00:00"
+    thread = {"id": "thr_synthetic", "title": None, "created_at": now, "status": {"type": "active"}}
+    base = {"thread_id": "thr_synthetic", "created_at": now}
+    task = {"type": "custom", "title": "Read the notes", "status_indicator": "loading"}
+    done_task = {**task, "status_indicator": "complete", "content": "Notes **read**."}
+    workflow = {"type": "custom", "tasks": [], "expanded": True}
+    events = [
+        {"type": "thread.created", "thread": {**thread, "items": {"data": [], "has_more": False}}},
+        {
+            "type": "thread.item.done",
+            "item": {
+                **base,
+                "id": "msg_u",
+                "type": "user_message",
+                "content": [{"type": "input_text", "text": "Show me everything"}],
+                "attachments": [],
+                "inference_options": {},
+            },
+        },
+        {"type": "stream_options", "stream_options": {"allow_cancel": True}},
+        {"type": "progress_update", "text": "Looking around"},
+        {
+            "type": "thread.item.added",
+            "item": {**base, "id": "wf_1", "type": "workflow", "workflow": workflow},
+        },
+        {
+            "type": "thread.item.updated",
+            "item_id": "wf_1",
+            "update": {"type": "workflow.task.added", "task_index": 0, "task": task},
+        },
+        {
+            "type": "thread.item.updated",
+            "item_id": "wf_1",
+            "update": {"type": "workflow.task.updated", "task_index": 0, "task": done_task},
+        },
+        {
+            "type": "thread.item.done",
+            "item": {
+                **base,
+                "id": "wf_1",
+                "type": "workflow",
+                "workflow": {**workflow, "tasks": [done_task], "summary": {"duration": 2}},
+            },
+        },
+        {
+            "type": "thread.item.done",
+            "item": {
+                **base,
+                "id": "tsk_1",
+                "type": "task",
+                "task": {"type": "thought", "title": "Thinking it over", "content": "Deep thought"},
+            },
+        },
+        {
+            "type": "thread.item.done",
+            "item": {
+                **base,
+                "id": "wid_1",
+                "type": "widget",
+                "widget": {"type": "Card", "children": [{"type": "Text", "value": "First widget"}]},
+            },
+        },
+        {
+            "type": "notice",
+            "level": "warning",
+            "title": "Heads up",
+            "message": "A notice in words.",
+        },
+        {
+            "type": "thread.item.added",
+            "item": {**base, "id": "msg_gone", "type": "assistant_message", "content": []},
+        },
+        {
+            "type": "thread.item.updated",
+            "item_id": "msg_gone",
+            "update": {
+                "type": "assistant_message.content_part.text_delta",
+                "content_index": 0,
+                "delta": "Never mind",
+            },
+        },
+        {"type": "thread.item.removed", "item_id": "msg_gone"},
+        {
+            "type": "thread.item.replaced",
+            "item": {
+                **base,
+                "id": "wid_1",
+                "type": "widget",
+                "widget": {
+                    "type": "Card",
+                    "children": [{"type": "Text", "value": "Replaced widget"}],
+                },
+            },
+        },
+        {
+            "type": "thread.updated",
+            "thread": {
+                **thread,
+                "title": "Synthetic title",
+                "items": {"data": [], "has_more": False},
+            },
+        },
+        {"type": "client_effect", "name": "something_new", "data": {}},
+        {"type": "error", "code": "stream.error", "allow_retry": False},
+    ]
+    return "".join(f"data: {_json.dumps(e)}\n\n" for e in events)
+
+
+async def test_workflows_tasks_widgets_notices_and_a_final_error_are_drawn(open_app):
+    chat = await open_chat(open_app)
+    body = _synthetic_stream()
+
+    async def answer(route):
+        if "threads.create" in (route.request.post_data or ""):
+            await route.fulfill(status=200, content_type="text/event-stream", body=body)
+        else:
+            await route.continue_()
+
+    await chat.page.route("**/chatkit/api", answer)
+    await chat.send("Show me everything")
+    await chat.idle()
+
+    workflow = chat.items("workflow")
+    await expect(workflow).to_have_count(1)
+    await expect(workflow).to_contain_text("Worked for 2 s")
+    await expect(workflow).to_contain_text("Read the notes")
+    await expect(workflow.locator(".task-status")).to_have_text("done")
+    await expect(chat.items("task")).to_contain_text("Thinking it over")
+    await expect(chat.items("widget")).to_have_text(re.compile("Replaced widget"))
+    await expect(chat.page.locator("[data-item-id=msg_gone]")).to_have_count(0)
+    notice = chat.chat("notice")
+    await expect(notice).to_contain_text("Heads up")
+    await expect(notice).to_contain_text("A notice in words.")
+    await expect(chat.chat("progress")).to_have_count(0)
+    # Titled live, in the list and above the messages.
+    await expect(chat.current_thread()).to_contain_text("Synthetic title")
+    await expect(chat.page.locator("[data-chat=root] .chat-title")).to_have_text("Synthetic title")
+    # An error the server says cannot be retried: words, and no Retry.
+    await expect(chat.error).to_contain_text("The answer failed on the local server")
+    await expect(chat.page.locator("[data-chat=retry]:visible")).to_have_count(0)
+    assert chat.app.page_errors == []

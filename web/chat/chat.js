@@ -389,7 +389,7 @@ export function mountChat(slot, ctx) {
     button.addEventListener("click", () => retry(userId));
     if (lastAnswer > lastUser) {
       items[lastAnswer].querySelector(".chat-actions")?.append(button);
-    } else if (errorRetry.hidden || errorBox.hidden) {
+    } else if (errorBox.hidden) {
       button.classList.replace("chat-retry-answer", "button");
       button.classList.add("small");
       const row = el("div", { className: "chat-retry-row" }, el("span", {}, "This message has no answer yet."), button);
@@ -940,13 +940,6 @@ export function mountChat(slot, ctx) {
     }
     sendMessage();
   });
-  composer.addEventListener("paste", (event) => {
-    const files = event.clipboardData?.files;
-    if (state.tray && files?.length) {
-      event.preventDefault();
-      state.tray.addFiles(files);
-    }
-  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     sendMessage();
@@ -1022,6 +1015,7 @@ export function mountChat(slot, ctx) {
         },
       });
       state.tray = tray;
+      tray.watch?.(form); // files dropped on or pasted into the composer
       trayHolder.replaceChildren(tray.element);
       attach.hidden = false;
       tray.setEnabled?.(!state.turn);
