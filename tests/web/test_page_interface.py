@@ -198,3 +198,24 @@ async def test_built_in_chosen_while_chatkit_is_still_loading_wins(open_app, cli
     await expect(page.locator("#chatkit-retry")).to_be_hidden()
     await expect(page.locator(ROOT)).to_be_visible()
     assert app.script_errors() == []
+
+
+async def test_the_built_in_client_follows_a_new_provider_from_settings(open_app, client):
+    await put_settings(client, {"interface": "builtin"})
+    app = await open_app("double")
+    page = app.page
+    models = page.locator("select[data-chat=model] option")
+    await expect(page.locator("select[data-chat=model]")).to_be_visible()
+    assert "gemini-2.5-pro" not in await models.all_inner_texts()
+
+    await page.locator("#settings-button").click()
+    dialog = page.get_by_role("dialog", name="Settings")
+    await dialog.get_by_label("Provider").select_option("gemini")
+    await dialog.get_by_role("button", name="Save settings").click()
+    await expect(dialog.locator("#settings-message")).to_have_text("Settings saved.")
+    await page.keyboard.press("Escape")
+    # Mounted afresh with the new settings: the picker lists the new provider's models.
+    await expect(models.filter(has_text="gemini-2.5-pro")).to_have_count(1)
+    await expect(page.locator("#interface-notice")).to_be_hidden()
+    assert cdn_requests(app) == []
+    assert app.script_errors() == []
