@@ -12,6 +12,7 @@ from chatkit_desktop.testing.openai_server import Reply
 from tests.support.assertions import items_of, text_of
 from tests.support.chatkit_client import assistant_text, stream, thread_id_of, user_input
 from tests.web.chat_page import expect, open_chat, reopen
+from tests.web.history_seed import seed_long_thread
 
 pytestmark = pytest.mark.slow
 
@@ -100,3 +101,27 @@ async def test_the_new_threads_title_appears_in_the_list_while_it_answers(
     await expect(chat.chat("stop")).to_be_visible()
     await chat.idle()
     await expect(chat.thread_rows()).to_have_count(2)
+
+
+async def test_a_long_thread_opens_at_its_newest_messages_and_loads_older_ones(
+    open_app, openai_server, client, data_dir
+):
+    # "Question number 1", "Answer number 2", … "Answer number 48", written into the store.
+    thread = await seed_long_thread(client, data_dir, 48, title="A long conversation")
+    chat = await open_chat(open_app)
+    await chat.open_thread("A long conversation")
+    # The newest page (40 items), at the bottom; the older ones on request.
+    await expect(chat.items()).to_have_count(40)
+    await expect(chat.answer_text()).to_have_text("Answer number 48")
+    await expect(chat.user_texts().first).to_have_text("Question number 9")
+    older = chat.page.get_by_role("button", name="Load older messages")
+    await expect(older).to_be_visible()
+    await older.click()
+    await expect(chat.items()).to_have_count(48)
+    await expect(chat.user_texts().first).to_have_text("Question number 1")
+    await expect(older).to_be_hidden()
+    # And the thread goes on at the bottom, with the whole history sent to the model.
+    await chat.ask("Question number 49")
+    await expect(chat.user_texts().last).to_have_text("Question number 49")
+    await expect(chat.answer_text()).to_have_text("You said: Question number 49")
+    assert len(await items_of(client, thread.id)) == 50

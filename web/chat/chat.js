@@ -455,7 +455,8 @@ export function mountChat(slot, ctx) {
     reattachTurn();
     updateEmpty();
     updateRetry();
-    say(state.turn?.threadId === threadId ? "Answering…" : "");
+    if (!state.turn) say("");
+    else say(state.turn.threadId === threadId ? "Answering…" : "An answer is still being written in another thread.");
     toBottom();
     if (focus) composer.focus();
   }
@@ -935,7 +936,11 @@ export function mountChat(slot, ctx) {
     if (event.isComposing || event.keyCode === 229) return; // an input method is still composing
     event.preventDefault();
     if (state.turn) {
-      say("Wait for the answer to finish, or stop it with Escape.");
+      say(
+        state.turn.shown()
+          ? "Wait for the answer to finish, or stop it with Escape."
+          : "An answer is still being written in another thread: wait for it, or stop it with Escape.",
+      );
       return;
     }
     sendMessage();
