@@ -23,6 +23,7 @@ const state = {
   settings: null,
   mode: "loading", // loading | chatkit | builtin | no-token
   reason: "", // why the built-in client shows although ChatKit was chosen ("" if chosen)
+  builtinMounted: false,
   builtinCleanup: null, // what the mounted built-in client returned
   builtinKey: "", // the settings the built-in client was mounted with (see settingsKey)
   mounts: 0, // bumped by every switch, so that a slow start never lands in the wrong mode
@@ -156,6 +157,7 @@ function settingsKey() {
 function unmountBuiltin() {
   const cleanup = state.builtinCleanup;
   state.builtinCleanup = null;
+  state.builtinMounted = false;
   state.builtinKey = "";
   if (cleanup) {
     try {
@@ -175,7 +177,7 @@ function useBuiltin(reason) {
   const mount = ++state.mounts;
   // Already showing (ChatKit chosen again but unavailable, or the built-in client chosen while
   // it stood in for ChatKit): keep it, with its draft and its open thread; only the notice changes.
-  const mounted = state.mode === "builtin" && state.builtinCleanup !== null;
+  const mounted = state.mode === "builtin" && state.builtinMounted;
   if (state.mode === "chatkit") host.unmount();
   state.mode = "builtin";
   state.reason = reason;
@@ -237,6 +239,7 @@ async function mountBuiltin(mount) {
       openSettings: () => openSettings(),
     });
     state.builtinCleanup = typeof cleanup === "function" ? cleanup : null;
+    state.builtinMounted = true;
     state.builtinKey = settingsKey();
   } catch (err) {
     console.error(err);
@@ -266,11 +269,11 @@ function applyInterface() {
   }
   if (chosen === "builtin") {
     if (state.mode !== "builtin" || state.reason) useBuiltin("");
-    else if (state.builtinCleanup && settingsKey() !== state.builtinKey) mountBuiltin(++state.mounts);
+    else if (state.builtinMounted && settingsKey() !== state.builtinKey) mountBuiltin(++state.mounts);
     else if (!$("builtin-fallback").hidden) renderThreads();
   } else if (state.mode === "builtin" && !state.reason) {
     useChatKit();
-  } else if (state.mode === "builtin" && state.builtinCleanup && settingsKey() !== state.builtinKey) {
+  } else if (state.mode === "builtin" && state.builtinMounted && settingsKey() !== state.builtinKey) {
     mountBuiltin(++state.mounts);
   }
 }
