@@ -340,7 +340,7 @@ $("interface-notice-close").addEventListener("click", () => {
   $("main").focus();
 });
 
-// ----- routing: "" (chat or offline screen), #history… (the history browser), #settings -----
+// ----- routing: "" (the chat client), #history… (the history browser), #settings -----
 
 const historyBrowser = new HistoryBrowser({ api });
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.assertions import new_thread
-from tests.web.helpers import CDN_HOST, double_ready, put_settings, settings_of
+from tests.web.helpers import CDN_HOST, CDN_SCRIPT, double_ready, put_settings, settings_of
 
 pytestmark = pytest.mark.slow
 expect = pytest.importorskip("playwright.async_api").expect
@@ -104,13 +104,24 @@ async def test_choosing_chatkit_in_settings_applies_in_the_open_page(open_app, c
     [
         ("abort", "could not be loaded from OpenAI's servers"),
         ("hang", "did not arrive from OpenAI's servers within 4 seconds"),
+        ("empty", "loaded but did not provide the chat interface"),
     ],
 )
 async def test_when_chatkit_cannot_load_the_built_in_client_takes_over_and_says_why(
     open_app, client, cdn, words
 ):
     await new_thread(client, "Still here")
-    app = await open_app(cdn)
+    if cdn == "empty":  # the CDN answers, but with a script that defines nothing
+        app = await open_app("double", open=False)
+        await app.page.route(
+            CDN_SCRIPT,
+            lambda route: route.fulfill(
+                status=200, content_type="application/javascript", body="// nothing"
+            ),
+        )
+        await app.open()
+    else:
+        app = await open_app(cdn)
     page = app.page
     notice = page.locator("#interface-notice")
     await expect(notice).to_contain_text(words, timeout=8000)
