@@ -166,3 +166,32 @@ async def test_the_proxy_would_catch_a_call_out_tracing_switched_on(tmp_path, op
     finally:
         assert await served.stop(signal.SIGTERM) == 0
     assert any(seen.startswith("CONNECT api.openai.com") for seen in recording.seen), recording.seen
+
+
+async def test_the_proxy_would_catch_a_model_server_that_is_not_local(
+    tmp_path, openai_server, proxy
+):
+    """The other control: the model client honours the proxy variables too, so a model server
+    on another host (here OpenAI's own) would have shown up in the proxy."""
+    _, base_url = openai_server
+    recording, proxy_url = proxy
+    write_builtin_local_settings(tmp_path / "data", base_url)
+    settings_file = tmp_path / "data" / "settings.json"
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    settings.update(provider="openai", generate_titles=False)
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+
+    served = await start_serve(tmp_path / "data", proxied_env(proxy_url))
+    try:
+        async with aiohttp.ClientSession() as http:
+            resp = await http.post(
+                f"{served.base}/chatkit/api",
+                json={"type": "threads.create", "params": {"input": user_input("Hello")}},
+                headers={"Authorization": f"Bearer {served.token}"},
+            )
+            events = parse_sse(await resp.text())
+    finally:
+        assert await served.stop(signal.SIGTERM) == 0
+    # The answer could not come (the proxy refused), and it says so.
+    assert [e for e in events if e["type"] == "error"], events
+    assert any(seen.startswith("CONNECT api.openai.com") for seen in recording.seen), recording.seen
