@@ -5,9 +5,10 @@ The app runs as a user runs it (`chatkit-desktop serve`, a real process) with ev
 variable pointing at a recording proxy on 127.0.0.1 that refuses whatever it is asked, and
 `NO_PROXY` exempting loopback: any HTTP client that honours the environment (the OpenAI client,
 the Agents SDK's trace exporter, both httpx) and tries to reach another host lands in the proxy.
-A whole turn, with its model-written title, must leave the proxy untouched. The same run with
-tracing switched on shows that the proxy does catch a call out: the SDK's trace upload to
-api.openai.com arrives there (and is refused).
+A whole turn, with its model-written title, must leave the proxy untouched. Two controls show
+that the proxy does catch a call out: with tracing switched on, the SDK's trace upload to
+api.openai.com arrives there (and is refused); with a model server on another host (OpenAI's),
+the model request does.
 
 The browser side (no request to OpenAI's CDN with the built-in interface) is in
 tests/web/test_page_interface.py.
