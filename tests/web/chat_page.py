@@ -18,9 +18,13 @@ expect = pytest.importorskip("playwright.async_api").expect
 # status said, and every progress line shown. Read back with `window.__chatWatch`.
 WATCH_JS = """
 () => {
-  const watch = { lengths: [], statuses: [], progress: [], rebuilt: 0, boxes: new Set() };
+  const watch = { lengths: [], statuses: [], progress: [], rebuilt: 0, boxes: new Set(), stop: [] };
   window.__chatWatch = watch;
   const root = document.querySelector('[data-chat=root]');
+  const status = root.querySelector('[data-chat=status]');
+  const stop = root.querySelector('[data-chat=stop]');
+  // Each record is read for what it added (the text then), so nothing shown only briefly
+  // (a progress line, a status) is missed when several changes come in one batch.
   new MutationObserver((records) => {
     for (const r of records) {
       const box = (r.target.nodeType === 3 ? r.target.parentElement : r.target)
@@ -29,12 +33,19 @@ WATCH_JS = """
         watch.boxes.add(box);
         if (r.type === 'childList' && r.target === box && watch.lengths.length > 0) watch.rebuilt++;
         watch.lengths.push(box.textContent.length);
+        watch.stop.push(!stop.hidden);
       }
-      const status = root.querySelector('[data-chat=status]').textContent;
-      if (watch.statuses[watch.statuses.length - 1] !== status) watch.statuses.push(status);
-      const progress = root.querySelector('[data-chat=progress]');
-      if (progress && progress.textContent && !watch.progress.includes(progress.textContent)) {
-        watch.progress.push(progress.textContent);
+      if (r.target === status) {
+        for (const node of r.addedNodes) {
+          if (watch.statuses[watch.statuses.length - 1] !== node.textContent) {
+            watch.statuses.push(node.textContent);
+          }
+        }
+      }
+      for (const node of r.addedNodes) {
+        const progress = node.nodeType === 1 && node.matches('[data-chat=progress]') ? node
+          : r.target.nodeType === 1 && r.target.matches('[data-chat=progress]') ? r.target : null;
+        if (progress && progress.textContent) watch.progress.push(progress.textContent);
       }
     }
   }).observe(root, { subtree: true, childList: true, characterData: true });
@@ -128,7 +139,7 @@ class ChatPage:
             await self.page.evaluate(
                 "() => { const w = window.__chatWatch; return {lengths: w.lengths,"
                 " statuses: w.statuses, progress: w.progress, rebuilt: w.rebuilt,"
-                " boxes: w.boxes.size}; }"
+                " boxes: w.boxes.size, stop: w.stop}; }"
             )
         )
 

@@ -87,7 +87,7 @@ async def test_the_new_threads_title_appears_in_the_list_while_it_answers(
 ):
     scripted, _ = openai_server
     await stream(client, "threads.create", {"input": user_input("An older thread")})
-    scripted.queue(Reply(text=" ".join(f"w{n}" for n in range(30)), delay_s=0.05))
+    scripted.queue(Reply(text=" ".join(f"w{n}" for n in range(80)), delay_s=0.05))
     chat = await open_chat(open_app)
     await expect(chat.thread_rows()).to_have_count(1)
     await chat.send("Plan a picnic for Saturday")
@@ -99,8 +99,10 @@ async def test_the_new_threads_title_appears_in_the_list_while_it_answers(
         "Plan a picnic for Saturday"
     )
     await expect(chat.chat("stop")).to_be_visible()
+    await chat.composer.press("Escape")
     await chat.idle()
     await expect(chat.thread_rows()).to_have_count(2)
+    await expect(chat.thread_rows().first).to_contain_text("Plan a picnic for Saturday")
 
 
 async def test_a_long_thread_opens_at_its_newest_messages_and_loads_older_ones(

@@ -133,7 +133,7 @@ async def test_enter_sends_shift_enter_breaks_the_line_and_nothing_is_sent_twice
     open_app, openai_server
 ):
     scripted, _ = openai_server
-    scripted.queue(Reply(text=LONG, delay_s=0.03))
+    scripted.queue(Reply(text=LONG, delay_s=0.05))
     chat = await open_chat(open_app)
     composer = chat.composer
     await composer.click()

@@ -29,13 +29,8 @@ async def test_the_answer_grows_in_steps_then_its_markdown_is_drawn(
     await chat.watch()
 
     await chat.send("Hello there")
-    # The question shows at once, the answer arrives while the status says so.
+    # The question shows at once; the answer streams into the page, then ends.
     await expect(chat.items("user_message").filter(has_text="Hello there")).to_be_visible()
-    await expect(chat.status).to_have_text("Answering…")
-    await expect(chat.chat("stop")).to_be_visible()
-    live = chat.page.locator("[data-chat=messages] .chat-live [data-chat=text]")
-    await expect(live).to_contain_text("w3")
-    await expect(live).not_to_contain_text("w11")  # seen part-way
     await chat.idle()
 
     answer = chat.last_answer()
@@ -53,6 +48,7 @@ async def test_the_answer_grows_in_steps_then_its_markdown_is_drawn(
     assert watched["rebuilt"] == 0, watched  # deltas appended, never redrawn
     assert watched["boxes"] == 1, watched
     assert "Answering…" in watched["statuses"], watched
+    assert all(watched["stop"]), watched  # Stop was there while the words came
 
     # The thread was created by the stream and is the open one in the list.
     thread_id = await chat.current_thread_id()

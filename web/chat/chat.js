@@ -836,7 +836,18 @@ export function mountChat(slot, ctx) {
       turn.clearProgress();
       if (err?.name === "AbortError") {
         turn.stopHere();
-        if (turn.shown()) say("Stopped. What was said so far is kept.");
+        if (!turn.started) {
+          // Stopped before the server said anything: the draft comes back; a thread the
+          // server may have made meanwhile shows up in the list.
+          turn.pendingUser?.remove();
+          turn.pendingUser = null;
+          if (text && !composer.value) {
+            composer.value = text;
+            autosize();
+          }
+          if (!state.disposed) loadThreads();
+        }
+        if (turn.shown()) say(turn.started ? "Stopped. What was said so far is kept." : "Stopped before the answer began.");
       } else {
         if (!turn.started) {
           // Nothing reached the server's thread: the message goes back into the box.
