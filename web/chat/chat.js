@@ -22,7 +22,7 @@
 // are loaded when present: without them the chat still works, with text only and the default
 // model.
 
-import { el } from "/static/history/markdown.js";
+import { el, renderMarkdown } from "/static/history/markdown.js";
 import { ensureStyles, renderItem } from "/static/history/items.js";
 import { arrowNavigation, formatDateTime, isEditable, titleOf } from "/static/history/util.js";
 import { streamRequest } from "./stream.js";
@@ -543,7 +543,8 @@ export function mountChat(slot, ctx) {
       "div",
       { className: `chat-notice chat-notice-${level}`, dataset: { chat: "notice", level }, role: "note" },
       event.title ? el("strong", { className: "chat-notice-title" }, String(event.title)) : null,
-      el("p", { className: "chat-notice-text" }, String(event.message ?? "")),
+      // The protocol allows Markdown here; it goes through the same sanitiser as messages.
+      el("div", { className: "chat-notice-text" }, renderMarkdown(String(event.message ?? ""))),
       dismiss,
     );
     dismiss.addEventListener("click", () => {
