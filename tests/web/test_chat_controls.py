@@ -222,6 +222,7 @@ async def test_a_narrow_dark_window(open_app, openai_server, client):
     await expect(toggle).to_have_attribute("aria-expanded", "true")
     await chat.thread_row("Earlier thread").locator("button").click()
     await expect(chat.chat("threads")).to_be_hidden()
+    await expect(chat.page.locator("[data-chat=root] .chat-title")).to_be_focused()
     await expect(chat.user_texts()).to_have_text("Earlier thread")
     colors = await chat.page.evaluate(
         "() => { const s = getComputedStyle(document.querySelector('[data-chat=root]'));"

@@ -217,8 +217,11 @@ export function mountChat(slot, ctx) {
       el("time", { className: "chat-thread-date", dateTime: String(thread.created_at ?? "") }, formatDateTime(thread.created_at)),
     );
     button.addEventListener("click", () => {
+      const fromPanel = root.dataset.sidebar === "open";
       openThread(thread.id);
       closeSidebar();
+      // On a narrow window the list closes: the focus goes to the thread, not to the body.
+      if (fromPanel) title.focus();
     });
     return el("li", { className: "chat-thread", dataset: { threadId: thread.id } }, button);
   }
