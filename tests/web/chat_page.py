@@ -4,6 +4,7 @@ parts of the chat by their `data-chat` names (the shared DOM contract)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,11 @@ class ChatPage:
         return self.page.locator("[data-chat=threads] > li[data-thread-id]")
 
     def thread_row(self, title: str) -> Any:
-        return self.thread_rows().filter(has_text=title)
+        """The row of the thread titled exactly `title`."""
+        exact = re.compile(f"^{re.escape(title)}$")
+        return self.thread_rows().filter(
+            has=self.page.locator(".chat-thread-title", has_text=exact)
+        )
 
     def current_thread(self) -> Any:
         return self.page.locator("[data-chat=threads] > li[aria-current=true]")

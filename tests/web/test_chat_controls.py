@@ -14,6 +14,7 @@ from chatkit_desktop.testing.openai_server import Reply
 from tests.support.assertions import eventually, items_of, text_of
 from tests.support.chatkit_client import stream, user_input
 from tests.web.chat_page import ChatPage, expect, open_chat, reopen
+from tests.web.history_seed import seed_many
 
 pytestmark = pytest.mark.slow
 
@@ -230,3 +231,18 @@ async def test_a_narrow_dark_window(open_app, openai_server, client):
     )
     assert colors[0] != colors[1]
     assert colors[1] != "rgb(255, 255, 255)"  # dark
+
+
+async def test_the_thread_list_pages_newest_first(open_app, client, data_dir):
+    await seed_many(client, data_dir, 35)  # "Thread 1" (oldest) … "Thread 35" (newest)
+    chat = await open_chat(open_app)
+    titles = chat.thread_rows().locator(".chat-thread-title")
+    await expect(titles).to_have_count(30)
+    await expect(titles.first).to_have_text("Thread 35")
+    await expect(titles.last).to_have_text("Thread 6")
+    await chat.page.get_by_role("button", name="Load more threads").click()
+    await expect(titles).to_have_count(35)
+    await expect(titles.last).to_have_text("Thread 1")
+    await expect(chat.page.get_by_role("button", name="Load more threads")).to_be_hidden()
+    await chat.open_thread("Thread 1")
+    await expect(chat.answer_text()).to_have_text("Last answer of thread 1")
