@@ -92,6 +92,15 @@ async def test_a_provider_error_is_said_in_words_and_retry_answers(open_app, ope
     await chat.idle()
     assert await chat.answers().count() == 0
 
+    # A retry that fails again can be retried again.
+    scripted.queue(Reply(status=500, error_message="Overloaded"))
+    await retry.click()
+    await chat.idle()
+    await expect(chat.error).to_be_visible()
+    await expect(chat.error).not_to_contain_text("API key")
+    await expect(retry).to_be_visible()
+    await expect(chat.items("user_message")).to_have_count(1)
+
     scripted.queue(Reply(text="Yes, here now."))
     await retry.click()
     await chat.idle()

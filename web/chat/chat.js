@@ -626,7 +626,7 @@ export function mountChat(slot, ctx) {
         case "error":
           this.failed = true;
           this.clearProgress();
-          if (this.shown()) showError(errorWords(event), { retryOf: event.allow_retry ? this.userMessageId : null });
+          if (this.shown()) showError(errorWords(event), { retryOf: event.allow_retry ? (this.userMessageId ?? lastUserId()) : null });
           return;
         default:
           return; // client_effect and anything newer: nothing to draw
@@ -813,8 +813,15 @@ export function mountChat(slot, ctx) {
     state.tray?.setEnabled?.(!busy);
   }
 
-  async function run(body, { pendingUser = null, text = "" } = {}) {
+  /** The id of the open thread's last user message on screen, or null. */
+  function lastUserId() {
+    const users = [...messages.children].filter((e) => e.dataset.itemType === "user_message" && e.dataset.itemId);
+    return users.length ? users[users.length - 1].dataset.itemId : null;
+  }
+
+  async function run(body, { pendingUser = null, text = "", userMessageId = null } = {}) {
     const turn = new Turn(state.threadId, state.view);
+    turn.userMessageId = userMessageId; // a retry answers a message already stored
     state.turn = turn;
     turn.pendingUser = pendingUser;
     if (pendingUser) turn.place(pendingUser);
@@ -933,7 +940,10 @@ export function mountChat(slot, ctx) {
     if (at >= 0) for (const e of elements.slice(at + 1)) e.remove();
     notices.replaceChildren();
     const view = state.view;
-    await run({ type: "threads.retry_after_item", params: { thread_id: state.threadId, item_id: userMessageId } });
+    await run(
+      { type: "threads.retry_after_item", params: { thread_id: state.threadId, item_id: userMessageId } },
+      { userMessageId },
+    );
     if (view === state.view && state.turn === null) updateRetry();
   }
 
