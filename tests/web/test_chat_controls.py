@@ -12,7 +12,7 @@ from chatkit_desktop.context import RequestContext
 from chatkit_desktop.http.keys import SERVICES
 from chatkit_desktop.testing.openai_server import Reply
 from tests.support.assertions import eventually, items_of, text_of
-from tests.support.chatkit_client import stream, user_input
+from tests.support.chatkit_client import call, stream, user_input
 from tests.web.chat_page import ChatPage, expect, open_chat, reopen
 from tests.web.history_seed import seed_many
 
@@ -246,3 +246,32 @@ async def test_the_thread_list_pages_newest_first(open_app, client, data_dir):
     await expect(chat.page.get_by_role("button", name="Load more threads")).to_be_hidden()
     await chat.open_thread("Thread 1")
     await expect(chat.answer_text()).to_have_text("Last answer of thread 1")
+
+
+async def test_the_open_thread_can_be_renamed(open_app, client):
+    events = await stream(client, "threads.create", {"input": user_input("Old name")})
+    thread_id = events[0]["thread"]["id"]
+    chat = await open_chat(open_app)
+    rename = chat.chat("rename")
+    await expect(rename).to_be_hidden()  # no thread open yet
+    await chat.open_thread("Old name")
+    await rename.click()
+    field = chat.page.get_by_role("textbox", name="Thread title")
+    await expect(field).to_be_focused()
+    await expect(field).to_have_value("Old name")
+    # Escape leaves the field unchanged.
+    await field.fill("Discarded")
+    await field.press("Escape")
+    await expect(rename).to_be_focused()
+    await expect(chat.page.locator("[data-chat=root] .chat-title")).to_have_text("Old name")
+    await rename.click()
+    await field.fill("Shopping list")
+    await field.press("Enter")
+    await expect(chat.page.locator("[data-chat=root] .chat-title")).to_have_text("Shopping list")
+    await expect(chat.current_thread()).to_contain_text("Shopping list")
+
+    async def renamed():
+        thread = await call(client, "threads.get_by_id", {"thread_id": thread_id})
+        return thread["title"] == "Shopping list"
+
+    await eventually(renamed)

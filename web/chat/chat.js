@@ -97,7 +97,23 @@ export function mountChat(slot, ctx) {
   );
   const title = el("h2", { className: "chat-title", tabindex: "-1", id: `${ids}-title` }, "New thread");
   // Why this client is shown (ctx.reason) is said by the page around it (app.js's notice).
-  const head = el("header", { className: "chat-head" }, sidebarToggle, el("div", { className: "chat-head-text" }, title));
+  const renameInput = el("input", {
+    type: "text",
+    className: "chat-rename-input",
+    "aria-label": "Thread title",
+    maxLength: 200,
+    autocomplete: "off",
+    hidden: true,
+    dataset: { chat: "rename-input" },
+  });
+  const rename = el("button", { type: "button", className: "button small chat-rename", dataset: { chat: "rename" }, hidden: true }, "Rename");
+  const head = el(
+    "header",
+    { className: "chat-head" },
+    sidebarToggle,
+    el("div", { className: "chat-head-text" }, title, renameInput),
+    rename,
+  );
 
   const older = el("button", { type: "button", className: "button small", hidden: true }, "Load older messages");
   const messages = el("div", { className: "chat-messages", dataset: { chat: "messages" } });
@@ -237,6 +253,7 @@ export function mountChat(slot, ctx) {
       if (current) li.setAttribute("aria-current", "true");
       else li.removeAttribute("aria-current");
     }
+    if (renameInput.hidden) rename.hidden = !state.threadId;
     const stopAt = rowOf(state.threadId) ?? threadList.firstElementChild;
     for (const button of threadList.querySelectorAll(".chat-thread-button")) {
       button.tabIndex = button.closest("li") === stopAt ? 0 : -1;
@@ -403,6 +420,7 @@ export function mountChat(slot, ctx) {
   // ----- opening threads -----
 
   function resetView() {
+    if (!renameInput.hidden) endRename({ focus: false });
     state.view += 1;
     state.oldestItemId = null;
     state.hasOlder = false;
@@ -514,6 +532,57 @@ export function mountChat(slot, ctx) {
   }
 
   newThread.addEventListener("click", startNewThread);
+
+  // ----- renaming the open thread (threads.update, as ChatKit's history does) -----
+
+  function endRename({ focus = true } = {}) {
+    const hadFocus = renameInput.contains(document.activeElement);
+    renameInput.hidden = true;
+    title.hidden = false;
+    rename.hidden = !state.threadId;
+    if (focus && hadFocus) rename.focus();
+  }
+
+  async function saveRename() {
+    if (renameInput.hidden) return;
+    const threadId = state.threadId;
+    const value = renameInput.value.trim();
+    const current = state.threads.get(threadId);
+    if (!threadId || !value || value === titleOf(current)) {
+      endRename();
+      return;
+    }
+    endRename();
+    title.textContent = value;
+    try {
+      const thread = await api.chatkit("threads.update", { thread_id: threadId, title: value });
+      showThread(thread?.id ? thread : { ...current, id: threadId, title: value });
+      say(`Renamed to ${value}.`);
+    } catch (err) {
+      if (state.threadId === threadId) title.textContent = titleOf(current);
+      say(`Could not rename the thread: ${err.message}`);
+    }
+  }
+
+  rename.addEventListener("click", () => {
+    if (!state.threadId) return;
+    renameInput.value = titleOf(state.threads.get(state.threadId));
+    title.hidden = true;
+    rename.hidden = true;
+    renameInput.hidden = false;
+    renameInput.focus();
+    renameInput.select();
+  });
+  renameInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      saveRename();
+    } else if (event.key === "Escape") {
+      event.preventDefault(); // not "stop the answer": this Escape leaves the field
+      endRename();
+    }
+  });
+  renameInput.addEventListener("blur", () => saveRename());
 
   // ----- errors and notices -----
 
