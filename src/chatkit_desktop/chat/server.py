@@ -7,6 +7,7 @@ reasoning: which model, what history, what title, and provider errors in words.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,7 @@ from agents.exceptions import ModelBehaviorError
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
+from chatkit.store import NotFoundError
 from chatkit.types import (
     AssistantMessageItem,
     ChatKitReq,
@@ -155,8 +157,10 @@ class DesktopChatKitServer(ChatKitServer[RequestContext]):
         ]
         if saved:
             # The stored thread, not ChatKit's copy: a title may have changed during the turn.
-            stored = await self.store.load_thread(thread.id, context)
-            await self.store.save_thread(with_stopped(stored, saved), context)
+            # A thread moved to the trash meanwhile keeps its answer, unmarked.
+            with contextlib.suppress(NotFoundError):
+                stored = await self.store.load_thread(thread.id, context)
+                await self.store.save_thread(with_stopped(stored, saved), context)
 
     async def respond(
         self,
