@@ -6,6 +6,8 @@ title the server gives a new thread appears in the thread list while the answer 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chatkit_desktop.testing.openai_server import Reply
@@ -127,3 +129,30 @@ async def test_a_long_thread_opens_at_its_newest_messages_and_loads_older_ones(
     await expect(chat.user_texts().last).to_have_text("Question number 49")
     await expect(chat.answer_text()).to_have_text("You said: Question number 49")
     assert len(await items_of(client, thread.id)) == 50
+
+
+async def test_another_thread_can_be_read_while_an_answer_streams(open_app, openai_server, client):
+    scripted, _ = openai_server
+    await stream(client, "threads.create", {"input": user_input("Earlier thread")})
+    scripted.queue(Reply(text=" ".join(f"w{n}" for n in range(120)), delay_s=0.04))
+    chat = await open_chat(open_app)
+    await chat.send("Long story please")
+    live = chat.page.locator("[data-chat=messages] .chat-live [data-chat=text]")
+    await expect(live).to_contain_text("w3")
+
+    # Away to the other thread: only its own messages, and the answer goes on elsewhere.
+    await chat.open_thread("Earlier thread")
+    await expect(chat.user_texts()).to_have_text(["Earlier thread"])
+    await expect(live).to_have_count(0)
+    await expect(chat.status).to_have_text("An answer is still being written in another thread.")
+
+    # Back: the answer, still growing, where it was.
+    await chat.open_thread("Long story please")
+    await expect(chat.user_texts()).to_have_text(["Long story please"])
+    await expect(live).to_have_count(1)
+    before = len(await live.inner_text())
+    await expect(live).not_to_have_text(re.compile(rf"^.{{0,{before}}}$", re.S))
+    await chat.composer.press("Escape")
+    await chat.idle()
+    await expect(chat.last_answer()).to_have_attribute("data-stopped", "true")
+    await expect(chat.answers()).to_have_count(1)
