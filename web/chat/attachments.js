@@ -254,7 +254,7 @@ export class AttachmentTray {
       attrs: { role: "alert" },
       dataset: { chat: "attachment-message" },
     });
-    this.live = node("p", { className: "attachment-live", attrs: { "aria-live": "polite" } });
+    this.live = node("p", { className: "attachment-live visually-hidden", attrs: { "aria-live": "polite" } });
     this.element = node(
       "div",
       { className: "attachment-tray", id, dataset: { chat: "attachments", empty: "true" } },

@@ -51,7 +51,7 @@ export function createModelPicker(settings) {
   select.dataset.chat = "model";
   const note = document.createElement("span");
   note.id = `${id}-note`;
-  note.className = "model-picker-note";
+  note.className = "model-picker-note visually-hidden";
   select.setAttribute("aria-describedby", note.id);
   element.append(label, select, note);
 
