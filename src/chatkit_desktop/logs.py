@@ -1,4 +1,4 @@
-"""Logging to a rotating file in the data directory and to stderr, off the event loop.
+"""Logging to a rotating file (`DataPaths.log_file`) and to stderr, off the event loop.
 
 Handlers that write files block; a QueueHandler hands records to a listener thread so a log line
 never stalls a streaming answer.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatkit_desktop.store.migrations import migrate
-from tests.support.processes import serve_env
+from tests.support.processes import serve_env, xdg_env
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +22,16 @@ def _closed_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}/chatkit.js"
 
 
-async def _doctor(data_dir: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+async def _doctor(data_dir: Path | None, env: dict[str, str], *args: str) -> tuple[int, str, str]:
     env = {k: v for k, v in env.items() if not k.startswith("DBUS_")}
     env["CHATKIT_DESKTOP_CHATKIT_JS_URL"] = _closed_url()  # never the real CDN from a test
+    where = [] if data_dir is None else ["--data-dir", str(data_dir)]
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "chatkit_desktop",
         "doctor",
-        "--data-dir",
-        str(data_dir),
+        *where,
         *args,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -62,6 +62,46 @@ async def test_healthy_setup_passes_and_explains_the_warnings(tmp_path, openai_s
     assert keyring.startswith("[warn]") and "session" in keyring.lower()
     assert "chatkit-desktop 0." in _line(out, "Versions")
     assert "sk-test-process-key" not in out + err
+
+
+async def test_the_log_file_is_named_and_kept_in_the_data_dir_given(tmp_path, openai_server):
+    _, base_url = openai_server
+    log_file = tmp_path / "logs" / "chatkit-desktop.log"
+    code, out, err = await _doctor(tmp_path, serve_env(base_url), "--offline")
+    assert code == 0, out + err
+    assert (
+        _line(out, "Log file")
+        == f"[  ok] Log file: {log_file} (none yet; written from the first start)"
+    )
+    log_file.parent.mkdir()
+    log_file.write_text("earlier run\n")
+    code, out, err = await _doctor(tmp_path, serve_env(base_url), "--offline")
+    assert code == 0, out + err
+    assert _line(out, "Log file") == f"[  ok] Log file: {log_file}"
+    assert log_file.read_text() == "earlier run\n"  # doctor only looks
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the XDG variables decide only on Linux"
+)
+async def test_without_data_dir_the_log_file_is_in_the_os_log_directory(tmp_path, openai_server):
+    _, base_url = openai_server
+    code, out, err = await _doctor(None, serve_env(base_url, xdg_env(tmp_path)), "--offline")
+    assert code == 0, out + err
+    data_dir = tmp_path / "data" / "chatkit-desktop"
+    assert _line(out, "Data directory").endswith(f"{data_dir} (will be created on first start)")
+    log_file = tmp_path / "state" / "chatkit-desktop" / "log" / "chatkit-desktop.log"
+    assert _line(out, "Log file").startswith(f"[  ok] Log file: {log_file} (none yet")
+    assert not (tmp_path / "state").exists()  # doctor only looks
+
+
+async def test_a_log_folder_that_cannot_be_made_is_broken(tmp_path, openai_server):
+    _, base_url = openai_server
+    (tmp_path / "logs").write_text("a file where the log folder should be")
+    code, out, _ = await _doctor(tmp_path, serve_env(base_url), "--offline")
+    assert code == 1
+    line = _line(out, "Log file")
+    assert line.startswith("[FAIL]") and f"{tmp_path / 'logs'} is a file, not a folder" in line
 
 
 async def test_missing_key_for_the_active_provider_is_broken(tmp_path, openai_server):

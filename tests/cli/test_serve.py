@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import sys
 
 import aiohttp
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from chatkit_desktop import __version__
 from chatkit_desktop.testing.openai_server import Reply
 from tests.support.chatkit_client import parse_sse, user_input
-from tests.support.processes import run_cli, serve_env, start_serve
+from tests.support.processes import run_cli, serve_env, start_serve, xdg_env
 
 pytestmark = pytest.mark.slow
 
@@ -160,6 +161,39 @@ async def test_log_file_in_data_dir_and_log_level(tmp_path, openai_server):
     assert "Serving on http://127.0.0.1:" in log
     assert "Stopped cleanly" in log
     assert "DEBUG" in log
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the XDG variables decide only on Linux"
+)
+async def test_without_data_dir_the_log_file_is_in_the_os_log_directory(tmp_path, openai_server):
+    _, base_url = openai_server
+    served = await start_serve(None, serve_env(base_url, xdg_env(tmp_path)))
+    assert await served.stop(signal.SIGTERM) == 0
+    data_dir = tmp_path / "data" / "chatkit-desktop"
+    assert (data_dir / "chatkit-desktop.sqlite3").is_file()
+    log_file = tmp_path / "state" / "chatkit-desktop" / "log" / "chatkit-desktop.log"
+    log = log_file.read_text()
+    assert (
+        f"Serving on http://127.0.0.1:{served.port}/ (data in {data_dir}, log file {log_file})"
+        in log
+    )
+    assert "Stopped cleanly" in log
+    assert not (data_dir / "logs").exists()
+    # Nothing went to the default places under HOME either.
+    assert not (tmp_path / "home" / ".local").exists()
+
+
+async def test_an_unwritable_log_file_is_reported_and_serving_goes_on(tmp_path, openai_server):
+    _, base_url = openai_server
+    (tmp_path / "logs").write_text("a file where the log folder should be")
+    served = await start_serve(tmp_path, serve_env(base_url))
+    assert await served.stop(signal.SIGTERM) == 0
+    err = await served.stderr()
+    assert f"Cannot write the log file {tmp_path / 'logs' / 'chatkit-desktop.log'}" in err
+    assert "logging to stderr only" in err
+    assert "Stopped cleanly" in err
+    assert "Traceback" not in err
 
 
 async def test_database_from_a_newer_version_is_refused_untouched(tmp_path, openai_server):

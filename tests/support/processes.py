@@ -43,10 +43,26 @@ def serve_env(base_url: str, extra: Mapping[str, str] | None = None) -> dict[str
     return env
 
 
+def xdg_env(root: Path) -> dict[str, str]:
+    """HOME and every XDG base directory inside `root`, for a run without `--data-dir`."""
+    return {
+        "HOME": str(root / "home"),
+        "XDG_DATA_HOME": str(root / "data"),
+        "XDG_STATE_HOME": str(root / "state"),
+        "XDG_CONFIG_HOME": str(root / "config"),
+        "XDG_CACHE_HOME": str(root / "cache"),
+    }
+
+
 async def start_serve(
-    data_dir: Path, env: Mapping[str, str], *args: str, stderr: int | IO[bytes] = PIPE
+    data_dir: Path | None, env: Mapping[str, str], *args: str, stderr: int | IO[bytes] = PIPE
 ) -> ServeProcess:
-    """Start `python -m chatkit_desktop serve` and wait (60 s at most) for its ready line."""
+    """Start `python -m chatkit_desktop serve` and wait (60 s at most) for its ready line.
+
+    `data_dir=None` leaves out `--data-dir`: the OS per-user places, so give `env` a HOME and XDG
+    directories of its own (`xdg_env`).
+    """
+    where = [] if data_dir is None else ["--data-dir", str(data_dir)]
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -54,8 +70,7 @@ async def start_serve(
         "serve",
         "--port",
         "0",
-        "--data-dir",
-        str(data_dir),
+        *where,
         *args,
         env=dict(env),
         stdout=PIPE,

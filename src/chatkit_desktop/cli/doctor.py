@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from chatkit_desktop import __version__
 from chatkit_desktop.providers.catalog import PROVIDERS
 from chatkit_desktop.providers.config import ProviderSettings, active_provider
-from chatkit_desktop.settings.paths import DataPaths, default_data_dir
+from chatkit_desktop.settings.paths import DataPaths
 
 if TYPE_CHECKING:
     from chatkit_desktop.settings.preferences import PreferencesFile
@@ -75,6 +75,25 @@ def _data_dir(paths: DataPaths) -> Finding:
     if not os.access(root, os.W_OK):
         return Finding("FAIL", "Data directory", f"{root} is not writable by you.")
     return Finding("ok", "Data directory", str(root))
+
+
+def _log_file(paths: DataPaths) -> Finding:
+    log_file = paths.log_file
+    if log_file.exists():
+        if not os.access(log_file, os.W_OK):
+            return Finding("FAIL", "Log file", f"{log_file} is not writable by you.")
+        return Finding("ok", "Log file", str(log_file))
+    # The app creates the missing folders on start: the nearest existing one must let it.
+    existing = next(folder for folder in log_file.parents if folder.exists())
+    if not existing.is_dir():
+        return Finding(
+            "FAIL", "Log file", f"{log_file} cannot be created: {existing} is a file, not a folder."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return Finding(
+            "FAIL", "Log file", f"{log_file} cannot be created: {existing} is not writable by you."
+        )
+    return Finding("ok", "Log file", f"{log_file} (none yet; written from the first start)")
 
 
 def _database(paths: DataPaths) -> Finding:
@@ -226,7 +245,8 @@ async def diagnose(paths: DataPaths, settings: ProviderSettings, *, offline: boo
     from chatkit_desktop.settings.preferences import PreferencesFile
 
     prefs = await asyncio.to_thread(PreferencesFile.load, paths.settings)
-    findings = [_versions(), _data_dir(paths), await asyncio.to_thread(_database, paths)]
+    findings = [_versions(), _data_dir(paths), _log_file(paths)]
+    findings.append(await asyncio.to_thread(_database, paths))
     findings.append(_settings(prefs))
     findings.extend(await _providers(settings, prefs, offline))
     if offline:
@@ -238,7 +258,7 @@ async def diagnose(paths: DataPaths, settings: ProviderSettings, *, offline: boo
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    paths = DataPaths(args.data_dir or default_data_dir())
+    paths = DataPaths.for_data_dir(args.data_dir)
     settings = ProviderSettings.from_env()
     findings = asyncio.run(diagnose(paths, settings, offline=args.offline))
     for finding in findings:

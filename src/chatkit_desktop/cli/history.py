@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chatkit_desktop.context import RequestContext
-from chatkit_desktop.settings.paths import DataPaths, default_data_dir
+from chatkit_desktop.settings.paths import DataPaths
 
 if TYPE_CHECKING:
     from chatkit_desktop.store.search import SearchHit
@@ -237,7 +237,7 @@ def _run_import(args: argparse.Namespace) -> Callable[[SQLiteStore], Awaitable[i
 
 
 def run_history_command(args: argparse.Namespace) -> int:
-    paths = DataPaths(args.data_dir or default_data_dir())
+    paths = DataPaths.for_data_dir(args.data_dir)
     if args.command == "backup":
         return _run_backup(paths, args.path)
     work = {"search": _run_search, "export": _run_export, "import": _run_import}[args.command]

@@ -27,7 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=None,
-        help="where threads, logs and attachments live (default: the OS per-user data directory)",
+        metavar="DIR",
+        help=(
+            "keep threads, settings, attachments and the log file in DIR (default: the OS "
+            "per-user data directory, and the OS per-user log directory for the log file)"
+        ),
     )
     common.add_argument(
         "--log-level",

@@ -14,7 +14,7 @@ from chatkit_desktop.http.config import ServerConfig, new_token
 from chatkit_desktop.logs import setup_logging, stop_logging
 from chatkit_desktop.providers.catalog import PROVIDERS
 from chatkit_desktop.providers.config import ProviderConfigError, ProviderSettings
-from chatkit_desktop.settings.paths import DataPaths, default_data_dir
+from chatkit_desktop.settings.paths import DataPaths
 from chatkit_desktop.settings.urls import check_base_url
 from chatkit_desktop.store.errors import StoreError
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
-    paths = DataPaths(args.data_dir or default_data_dir())
+    paths = DataPaths.for_data_dir(args.data_dir)
     tracing = args.tracing or os.environ.get("CHATKIT_DESKTOP_TRACING", "") in {"1", "true"}
     return ServerConfig(
         paths=paths,
@@ -60,7 +60,12 @@ async def serve(config: ServerConfig) -> int:
         loop.add_signal_handler(sig, stop.set)
     print(f"chatkit-desktop is ready at {server.launch_url}", flush=True)
     server.warm_up()
-    log.info("Serving on %s (data in %s)", server.base_url, config.paths.root)
+    log.info(
+        "Serving on %s (data in %s, log file %s)",
+        server.base_url,
+        config.paths.root,
+        config.paths.log_file,
+    )
     await stop.wait()
     log.info("Stopping: cancelling turns in flight and closing the database")
     await server.stop()
@@ -83,7 +88,13 @@ def run_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"chatkit-desktop: {problem}", file=sys.stderr)
         return 2
-    setup_logging(args.log_level, config.paths.log_file)
+    try:
+        setup_logging(args.log_level, config.paths.log_file)
+    except OSError as exc:  # the app works without its log file; say so and go on
+        setup_logging(args.log_level, None)
+        log.warning(
+            "Cannot write the log file %s (%s); logging to stderr only", config.paths.log_file, exc
+        )
     # One server per database: the window and `serve` share this lock.
     lock = InstanceLock(config.paths.instance_lock)
     try:

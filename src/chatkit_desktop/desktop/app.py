@@ -28,7 +28,7 @@ from chatkit_desktop.desktop.single_instance import (
     remove_instance_file,
     write_instance_file,
 )
-from chatkit_desktop.settings.paths import DataPaths, default_data_dir
+from chatkit_desktop.settings.paths import DataPaths
 
 if TYPE_CHECKING:
     from chatkit_desktop.desktop.server_thread import ServerThread
@@ -52,7 +52,7 @@ def _say(message: str) -> None:
 
 def run_desktop(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    paths = DataPaths(args.data_dir or default_data_dir())
+    paths = DataPaths.for_data_dir(args.data_dir)
     try:
         paths.root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
