@@ -46,6 +46,18 @@ def setup_logging(level: str, log_file: Path | None) -> None:
     _listener.start()
 
 
+def setup_logging_or_stderr(level: str, log_file: Path) -> None:
+    """`setup_logging`, but a log file that cannot be written leaves stderr only, with a
+    warning: the app works without its log, so it must not refuse to start over it."""
+    try:
+        setup_logging(level, log_file)
+    except OSError as exc:
+        setup_logging(level, None)
+        logging.getLogger(__name__).warning(
+            "Cannot write the log file %s (%s); logging to stderr only", log_file, exc
+        )
+
+
 def stop_logging() -> None:
     """Flush and stop the listener thread (at exit)."""
     global _listener

@@ -1,163 +1,23 @@
 """The bundle workflow (.github/workflows/bundle.yml), read as GitHub would run it: three systems,
 each builds and smoke-tests its bundle and uploads it; a tag v* makes a release with the archives.
 
-GitHub Actions cannot run here, so these tests read the file. PyYAML is not one of the project's
-dependencies: `read_yaml` below reads the part of YAML a workflow uses (block mappings and
-sequences, plain and quoted scalars, one-line flow lists, `|` blocks, comments). Where PyYAML is
-installed, a test checks that both read the file the same way.
+GitHub Actions cannot run here, so these tests read the file (PyYAML, a dev dependency).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "bundle.yml"
 
 RUNNERS = {"ubuntu-22.04": "Linux", "windows-latest": "Windows", "macos-latest": "macOS"}
-ARCHIVES = ("dist/chatkit-desktop-*.tar.gz", "dist/chatkit-desktop-*.zip")
-
-
-# ---- a small YAML reader -------------------------------------------------------------------
-
-_KEY = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s'"#][^:#]*?):(?:\s+|$)(?P<rest>.*)$""")
-
-
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.i = 0
-
-    def peek(self) -> tuple[int, str] | None:
-        """(indent, text) of the next line that is neither blank nor a comment."""
-        while self.i < len(self.lines):
-            line = self.lines[self.i]
-            text = line.strip()
-            if text and not text.startswith("#"):
-                if "\t" in line[: len(line) - len(line.lstrip())]:
-                    raise ValueError(f"line {self.i + 1}: a tab in the indentation")
-                return len(line) - len(line.lstrip(" ")), text
-            self.i += 1
-        return None
-
-    def node(self, indent: int) -> Any:
-        nxt = self.peek()
-        if nxt is None or nxt[0] < indent:
-            return None
-        if _is_item(nxt[1]):
-            return self.sequence(nxt[0])
-        return self.mapping(nxt[0])
-
-    def mapping(self, indent: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        while (nxt := self.peek()) is not None and nxt[0] == indent and not _is_item(nxt[1]):
-            match = _KEY.match(nxt[1])
-            if match is None:
-                raise ValueError(f"line {self.i + 1}: expected `key: value`: {nxt[1]!r}")
-            key = _scalar(match["key"].strip())
-            if key in result:
-                raise ValueError(f"line {self.i + 1}: {key!r} twice")
-            self.i += 1
-            result[str(key)] = self.value(match["rest"], indent)
-        if nxt is not None and nxt[0] > indent:
-            raise ValueError(f"line {self.i + 1}: unexpected indentation")
-        return result
-
-    def sequence(self, indent: int) -> list[Any]:
-        items: list[Any] = []
-        while (nxt := self.peek()) is not None and nxt[0] == indent and _is_item(nxt[1]):
-            body = nxt[1][1:].lstrip()
-            if not body:
-                self.i += 1
-                items.append(self.node(indent + 1))
-            elif _KEY.match(body) and not body.startswith(("'", '"', "[")):
-                # `- key: value ...`: a mapping whose keys line up after the dash.
-                self.lines[self.i] = " " * (indent + 2) + body
-                items.append(self.mapping(indent + 2))
-            else:
-                self.i += 1
-                items.append(_scalar(_strip_comment(body)))
-        return items
-
-    def value(self, rest: str, indent: int) -> Any:
-        rest = _strip_comment(rest)
-        if rest in ("|", "|-"):
-            return self.block(indent, keep_newline=rest == "|")
-        if rest:
-            return _scalar(rest)
-        nxt = self.peek()
-        if nxt is not None and (nxt[0] > indent or (nxt[0] == indent and _is_item(nxt[1]))):
-            return self.node(nxt[0])
-        return None
-
-    def block(self, indent: int, *, keep_newline: bool) -> str:
-        lines: list[str] = []
-        while self.i < len(self.lines):
-            line = self.lines[self.i]
-            if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
-                break
-            lines.append(line)
-            self.i += 1
-        while lines and not lines[-1].strip():
-            lines.pop()
-        if not lines:
-            return ""
-        margin = min(len(line) - len(line.lstrip(" ")) for line in lines if line.strip())
-        text = "\n".join(line[margin:] for line in lines)
-        return text + "\n" if keep_newline else text
-
-
-def _is_item(text: str) -> bool:
-    return text == "-" or text.startswith("- ")
-
-
-def _strip_comment(text: str) -> str:
-    if text[:1] in ("'", '"'):
-        end = text.find(text[0], 1)
-        while text[0] == "'" and end != -1 and text[end + 1 : end + 2] == "'":
-            end = text.find("'", end + 2)
-        if end == -1:
-            raise ValueError(f"unclosed quote: {text!r}")
-        rest = text[end + 1 :].strip()
-        if rest and not rest.startswith("#"):
-            raise ValueError(f"text after a quoted value: {text!r}")
-        return text[: end + 1]
-    cut = re.search(r"\s#", text)
-    return (text[: cut.start()] if cut else text).strip()
-
-
-def _scalar(text: str) -> Any:
-    if text.startswith("'") and text.endswith("'") and len(text) > 1:
-        return text[1:-1].replace("''", "'")
-    if text.startswith('"') and text.endswith('"') and len(text) > 1:
-        return json.loads(text)
-    if text.startswith("[") and text.endswith("]"):
-        inner = text[1:-1].strip()
-        return [_scalar(part.strip()) for part in inner.split(",")] if inner else []
-    if text.startswith(("{", "&", "*", "!", ">", "|", "%", "@", "`")):
-        raise ValueError(f"YAML this reader does not know: {text!r}")
-    if text in ("true", "false"):
-        return text == "true"
-    if text in ("", "~", "null"):
-        return None
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    if re.fullmatch(r"-?\d+\.\d+", text):
-        return float(text)
-    return text
-
-
-def read_yaml(text: str) -> Any:
-    reader = _Reader(text)
-    document = reader.node(0)
-    if reader.peek() is not None:
-        raise ValueError(f"line {reader.i + 1}: not read")
-    return document
+ARCHIVES = ("dist/chatkit-desktop-*.tar.xz", "dist/chatkit-desktop-*.zip")
 
 
 # ---- what GitHub would run ----------------------------------------------------------------
@@ -165,9 +25,10 @@ def read_yaml(text: str) -> Any:
 
 @pytest.fixture(scope="module")
 def workflow() -> dict[str, Any]:
-    document = read_yaml(WORKFLOW.read_text(encoding="utf-8"))
+    document = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     assert isinstance(document, dict)
-    return document
+    # YAML 1.1 (PyYAML) reads the key `on` as true; GitHub reads it as "on".
+    return {("on" if key is True else key): value for key, value in document.items()}
 
 
 def runs(condition: str | None, runner_os: str) -> bool:
@@ -205,56 +66,6 @@ def index_of(lines: list[str], needle: str) -> int:
     return found[0]
 
 
-def test_the_reader_reads_what_a_workflow_uses():
-    text = """\
-# a comment
-on:
-  push:
-    tags: ["v*", 'x''y']   # trailing comment
-  pull_request:
-jobs:
-  a:
-    timeout-minutes: 60
-    name: build (${{ matrix.os }})
-    if: ${{ !cancelled() && runner.os == 'Linux' }}
-    matrix:
-      - os: one
-        extra: true
-      - two
-    steps:
-    - run: |
-        echo "a # not a comment"
-
-        # part of the script
-        echo b
-      shell: bash
-"""
-    assert read_yaml(text) == {
-        "on": {"push": {"tags": ["v*", "x'y"]}, "pull_request": None},
-        "jobs": {
-            "a": {
-                "timeout-minutes": 60,
-                "name": "build (${{ matrix.os }})",
-                "if": "${{ !cancelled() && runner.os == 'Linux' }}",
-                "matrix": [{"os": "one", "extra": True}, "two"],
-                "steps": [
-                    {
-                        "run": 'echo "a # not a comment"\n\n# part of the script\necho b\n',
-                        "shell": "bash",
-                    }
-                ],
-            }
-        },
-    }
-
-
-def test_pyyaml_reads_the_workflow_the_same_way(workflow):
-    yaml = pytest.importorskip("yaml", reason="PyYAML is not a dependency; checked where present")
-    loaded = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    # YAML 1.1 (PyYAML) reads the key `on` as true; GitHub reads it as "on".
-    assert {("on" if key is True else key): value for key, value in loaded.items()} == workflow
-
-
 def test_it_runs_on_main_pull_requests_tags_and_by_hand(workflow):
     on = workflow["on"]
     assert on["push"] == {"branches": ["main"], "tags": ["v*"]}
@@ -287,16 +98,20 @@ def test_each_system_tests_builds_smoke_tests_and_uploads(workflow, runner_os):
     if runner_os == "Linux":
         # Ubuntu has no `chromium` deb: the list loses it before bootstrap reads it.
         assert index_of(lines, "packaging/apt/test.txt") < index_of(lines, "make test")
-        build = index_of(lines, "make bundle")
-        assert index_of(lines, "make test") < build
+        # The README's test command builds and smoke-tests the bundle after the tests.
+        recipe = make_recipe("test")
+        assert recipe[-1].endswith("bundle smoke"), recipe
+        assert any(line.endswith("pytest") for line in recipe[:-1])
+        assert "packaging/build.py" in " ".join(make_recipe("bundle"))
+        assert "packaging/smoke --json dist/smoke.json" in " ".join(make_recipe("smoke"))
     else:
         install = index_of(lines, "pip install -c requirements/constraints.txt -e")
         assert '".[dev]"' in lines[install]
         assert index_of(lines, 'pytest -m "not slow"') > install
         build = index_of(lines, "packaging/build.py")
         assert build > index_of(lines, "pytest")
-    smoke = index_of(lines, "packaging/smoke --json dist/smoke.json")
-    assert smoke > build
+        smoke = index_of(lines, "packaging/smoke --json dist/smoke.json")
+        assert smoke > build
     if runner_os != "Linux":
         assert not re.search(r"\bmake\b", " ".join(lines)), "no make outside Linux"
 
@@ -307,9 +122,22 @@ def test_each_system_tests_builds_smoke_tests_and_uploads(workflow, runner_os):
     archive = next(s for s in uploads if ARCHIVES[0] in s["with"]["path"])
     assert archive["with"]["name"] == "chatkit-desktop-${{ runner.os }}"
     assert archive["with"]["if-no-files-found"] == "error"
+    smoke_step = "make test" if runner_os == "Linux" else "packaging/smoke"
     assert steps.index(archive) > next(
-        n for n, s in enumerate(steps) if "packaging/smoke" in str(s.get("run"))
+        n for n, s in enumerate(steps) if smoke_step in str(s.get("run"))
     )
+
+
+def make_recipe(target: str) -> list[str]:
+    """The commands of a Makefile target, stripped."""
+    lines = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
 
 
 def test_windows_checks_for_the_webview2_runtime(workflow):

@@ -11,7 +11,7 @@ import sys
 
 from chatkit_desktop.desktop.single_instance import InstanceLock
 from chatkit_desktop.http.config import ServerConfig, new_token
-from chatkit_desktop.logs import setup_logging, stop_logging
+from chatkit_desktop.logs import setup_logging_or_stderr, stop_logging
 from chatkit_desktop.providers.catalog import PROVIDERS
 from chatkit_desktop.providers.config import ProviderConfigError, ProviderSettings
 from chatkit_desktop.settings.paths import DataPaths
@@ -88,13 +88,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"chatkit-desktop: {problem}", file=sys.stderr)
         return 2
-    try:
-        setup_logging(args.log_level, config.paths.log_file)
-    except OSError as exc:  # the app works without its log file; say so and go on
-        setup_logging(args.log_level, None)
-        log.warning(
-            "Cannot write the log file %s (%s); logging to stderr only", config.paths.log_file, exc
-        )
+    setup_logging_or_stderr(args.log_level, config.paths.log_file)
     # One server per database: the window and `serve` share this lock.
     lock = InstanceLock(config.paths.instance_lock)
     try:

@@ -77,7 +77,7 @@ def run_desktop(args: argparse.Namespace) -> int:
 
 def _run_locked(args: argparse.Namespace, started: float) -> int:
     from chatkit_desktop.cli.serve import check_overrides, config_from_args
-    from chatkit_desktop.logs import setup_logging, stop_logging
+    from chatkit_desktop.logs import setup_logging_or_stderr, stop_logging
     from chatkit_desktop.providers.config import ProviderConfigError
 
     try:
@@ -107,7 +107,7 @@ def _run_locked(args: argparse.Namespace, started: float) -> int:
     except backends.GuiUnavailable as exc:
         _say(f"cannot open a window: {exc}. {SERVE_HINT}")
         return EXIT_CANNOT_START
-    setup_logging(args.log_level, config.paths.log_file)
+    setup_logging_or_stderr(args.log_level, config.paths.log_file)
     try:
         for note in (env_note, choice.note):
             if note:
@@ -134,15 +134,22 @@ def _run_window(
     from chatkit_desktop.store.errors import StoreError
 
     paths = config.paths
-    log.info("Starting chatkit-desktop with the %s window (data in %s)", gui, paths.root)
+    log.info(
+        "Starting chatkit-desktop with the %s window (data in %s, log file %s)",
+        gui,
+        paths.root,
+        paths.log_file,
+    )
     server_thread = ServerThread(config)
     relay = FocusRelay()
     secret = new_secret()
     listener = FocusListener(secret, relay)
     try:
-        server = server_thread.start()
-        # The page asks for settings and threads as soon as it loads: start the SDKs now.
-        server_thread.call(server.warm_up)
+        pending = server_thread.begin()
+        # While the server starts in its thread, ask the toolkit about the screens here (for Qt
+        # this builds the application object, a good part of its start-up).
+        fitted = fit_state(webview, load_state(paths.window_state))
+        server = server_thread.finish_start(pending)
         focus_port = server_thread.run(listener.start(), 10.0)
         write_instance_file(paths.instance_file, InstanceInfo(os.getpid(), focus_port, secret))
     except StoreError as exc:
@@ -153,18 +160,22 @@ def _run_window(
         log.error("Could not start the server: %s", exc)
         _stop_server(server_thread, listener)
         return EXIT_SERVER_FAILED
+    except BaseException:
+        _stop_server(server_thread, listener)
+        raise
     gui_error: Exception | None = None
     try:
         print(f"chatkit-desktop is running at {server.base_url} (in its window)", flush=True)
         log.info("Serving on %s; opening the window", server.base_url)
 
-        saved, origin = fit_state(webview, load_state(paths.window_state))
+        saved, origin = fitted
         tracker = WindowStateTracker(paths.window_state, saved)
         tracker.set_origin(*origin)
         window = create_main_window(webview, server.launch_url, saved, tracker)
         relay.set(make_focuser(window, gui, tracker))
         install_downloads(window, gui, SmokeHook.download_dir(os.environ))
         SmokeHook.from_env(os.environ, window, config.token, started)
+        window.events.shown += lambda: server_thread.loop.call_soon_threadsafe(server.warm_up)
         window.events.shown += lambda: log.info(
             "Window shown after %.2f s", time.monotonic() - started
         )

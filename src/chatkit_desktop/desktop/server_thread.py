@@ -51,10 +51,24 @@ class ServerThread:
 
     def start(self, timeout: float = START_TIMEOUT_S) -> RunningServer:
         """Start the loop and the server on it; errors starting the server are raised here."""
+        return self.finish_start(self.begin(), timeout)
+
+    def begin(self) -> Future[RunningServer]:
+        """Start the loop and the server without waiting, so the caller can do other start-up
+        work (the window's toolkit) meanwhile; `finish_start` waits for it."""
         from chatkit_desktop.http.runner import start_server
 
         self._thread.start()
-        self.server = self.run(start_server(self.config), timeout)
+        return asyncio.run_coroutine_threadsafe(start_server(self.config), self.loop)
+
+    def finish_start(
+        self, pending: Future[RunningServer], timeout: float = START_TIMEOUT_S
+    ) -> RunningServer:
+        try:
+            self.server = pending.result(timeout)
+        except TimeoutError:
+            pending.cancel()
+            raise
         return self.server
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:

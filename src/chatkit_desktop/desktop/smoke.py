@@ -10,9 +10,13 @@ itself, like a user would; with `hold` the window stays open.
 `CHATKIT_DESKTOP_SMOKE_SCREENSHOT=path` saves a screenshot of the screen there (ImageMagick's
 `import`) before the line is printed. `CHATKIT_DESKTOP_SMOKE_SCRIPT=path` runs that file's
 JavaScript in the page after the probe (as the probe runs: `run_js`, no eval) and reports what it
-returned as `script_result`. `CHATKIT_DESKTOP_SMOKE_DOWNLOAD_DIR=path` saves the window's
-downloads straight into that directory under their suggested names, without the save dialog a
-test cannot click (`downloads.py`). All of them are for tests only, and act only when
+returned as `script_result`; a script that returns the string "pending" sets
+`window.__chatkitDesktopSmokeScript` to its result later (a whole chat turn, say), which is
+waited for (60 s at most). `CHATKIT_DESKTOP_SMOKE_OUTPUT=path` also appends the line to that
+file: a Windows app built without a console has no stdout.
+`CHATKIT_DESKTOP_SMOKE_DOWNLOAD_DIR=path` saves the window's downloads straight into that
+directory under their suggested names, without the save dialog a test cannot click
+(`downloads.py`). All of them are for tests only, and act only when
 `CHATKIT_DESKTOP_SMOKE` is set.
 
 pywebview's `evaluate_js` wraps scripts in `eval()`, which the page's Content-Security-Policy
@@ -44,9 +48,12 @@ GEOMETRY_ENV = "CHATKIT_DESKTOP_SMOKE_GEOMETRY"
 SCREENSHOT_ENV = "CHATKIT_DESKTOP_SMOKE_SCREENSHOT"
 SCRIPT_ENV = "CHATKIT_DESKTOP_SMOKE_SCRIPT"
 DOWNLOAD_DIR_ENV = "CHATKIT_DESKTOP_SMOKE_DOWNLOAD_DIR"
+OUTPUT_ENV = "CHATKIT_DESKTOP_SMOKE_OUTPUT"
 LINE_PREFIX = "CHATKIT_DESKTOP_SMOKE "
 PROBE_TIMEOUT_S = 20.0
 RESULT_VARIABLE = "__chatkitDesktopSmoke"
+SCRIPT_RESULT_VARIABLE = "__chatkitDesktopSmokeScript"
+SCRIPT_TIMEOUT_S = 60.0
 
 PROBE_SCRIPT = """
 (function () {
@@ -84,6 +91,8 @@ class SmokeHook:
         self._geometry = os.environ.get(GEOMETRY_ENV, "")
         self._screenshot = os.environ.get(SCREENSHOT_ENV, "")
         self._script = os.environ.get(SCRIPT_ENV, "")
+        self._output = os.environ.get(OUTPUT_ENV, "")
+        self.shown_at: float | None = None
 
     @classmethod
     def from_env(
@@ -107,11 +116,13 @@ class SmokeHook:
 
     def _on_shown(self) -> None:
         self.shown_s = time.monotonic() - self.started
+        self.shown_at = time.time()
 
     def _on_loaded(self) -> None:
         if not self._ran.acquire(blocking=False):
             return  # the first load only
         loaded_s = time.monotonic() - self.started
+        loaded_at = time.time()
         try:
             result = self._probe()
         except Exception as exc:
@@ -119,10 +130,20 @@ class SmokeHook:
             result = {"ok": False, "error": repr(exc)}
         result["window_shown_s"] = self.shown_s
         result["page_loaded_s"] = round(loaded_s, 3)
+        # Wall-clock times, so a caller can measure from the moment it launched the process
+        # (the bootloader and the imports come before `started`).
+        result["window_shown_at"] = self.shown_at
+        result["page_loaded_at"] = loaded_at
         result["rss_kb"] = _rss_kb()
         result["pid"] = os.getpid()
-        sys.stdout.write(LINE_PREFIX + json.dumps(result) + "\n")
-        sys.stdout.flush()
+        result["frozen"] = bool(getattr(sys, "frozen", False))
+        line = LINE_PREFIX + json.dumps(result) + "\n"
+        if sys.stdout is not None:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        if self._output:
+            with open(self._output, "a", encoding="utf-8") as output:
+                output.write(line)
         if self.mode == "1":
             self.window.destroy()
 
@@ -145,6 +166,8 @@ class SmokeHook:
         if not isinstance(result, dict):
             result = {"ok": False, "error": "the page did not answer in time"}
         answer: dict[str, Any] = result
+        # When the page had its threads: the app is fully usable (the SDKs are loaded).
+        answer["threads_listed_at"] = time.time()
         answer["geometry"] = {
             "x": self.window.x,
             "y": self.window.y,
@@ -153,20 +176,49 @@ class SmokeHook:
         }
         if self._script:
             with open(self._script, encoding="utf-8") as script_file:
-                answer["script_result"] = self.window.run_js(script_file.read())
+                answer["script_result"] = self._run_script(script_file.read())
         if self._screenshot:
             time.sleep(0.5)  # let the page paint
             answer["screenshot"] = _screenshot(self._screenshot)
         return answer
 
+    def _run_script(self, script: str) -> Any:
+        result = self.window.run_js(script)
+        if result != "pending":
+            return result
+        deadline = time.monotonic() + SCRIPT_TIMEOUT_S
+        while time.monotonic() < deadline:
+            raw = self.window.run_js(f"JSON.stringify(window.{SCRIPT_RESULT_VARIABLE} || null)")
+            later = json.loads(raw) if isinstance(raw, str) and raw else None
+            if later is not None:
+                return later
+            time.sleep(0.1)
+        return {"ok": False, "error": "the script did not finish in time"}
+
 
 def _screenshot(path: str) -> str:
-    tool = shutil.which("import")
-    if tool is None:
-        return "ImageMagick's import is not installed"
-    done = subprocess.run(
-        [tool, "-window", "root", path], capture_output=True, text=True, timeout=30, check=False
-    )
+    """The whole screen into `path` (PNG), with the tool each OS has."""
+    if sys.platform == "darwin":
+        command = ["screencapture", "-x", path]
+    elif sys.platform == "win32":
+        script = (
+            "Add-Type -AssemblyName System.Windows.Forms,System.Drawing;"
+            "$b=[System.Windows.Forms.SystemInformation]::VirtualScreen;"
+            "$i=New-Object System.Drawing.Bitmap $b.Width,$b.Height;"
+            "$g=[System.Drawing.Graphics]::FromImage($i);"
+            "$g.CopyFromScreen($b.Left,$b.Top,0,0,$i.Size);"
+            f"$i.Save('{path}',[System.Drawing.Imaging.ImageFormat]::Png)"
+        )
+        command = ["powershell", "-NoProfile", "-Command", script]
+    else:
+        tool = shutil.which("import")
+        if tool is None:
+            return "ImageMagick's import is not installed"
+        command = [tool, "-window", "root", path]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except OSError as exc:
+        return f"{command[0]} could not run: {exc}"
     return "ok" if done.returncode == 0 else done.stderr.strip()
 
 
