@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sys
+import tempfile
 
 import pytest
 
@@ -77,14 +80,19 @@ def test_a_display_nobody_serves_is_explained():
     assert display_problem("qt", {"DISPLAY": "nonsense"}, "Linux") is not None
 
 
-def test_a_wayland_socket_counts(tmp_path):
-    path = tmp_path / "wayland-9"
-    with socket.socket(socket.AF_UNIX) as server:
-        server.bind(str(path))
-        server.listen()
-        env = {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": str(tmp_path)}
-        assert display_problem("qt", env, "Linux") is None
-    assert display_problem("qt", {**env, "WAYLAND_DISPLAY": "wayland-8"}, "Linux") is not None
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows' Python has no socket.AF_UNIX")
+def test_a_wayland_socket_counts():
+    # A short directory: pytest's tmp_path is too long for macOS's 104-byte socket paths.
+    runtime_dir = tempfile.mkdtemp(prefix="ckd-", dir="/tmp")
+    try:
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(os.path.join(runtime_dir, "wayland-9"))
+            server.listen()
+            env = {"WAYLAND_DISPLAY": "wayland-9", "XDG_RUNTIME_DIR": runtime_dir}
+            assert display_problem("qt", env, "Linux") is None
+        assert display_problem("qt", {**env, "WAYLAND_DISPLAY": "wayland-8"}, "Linux") is not None
+    finally:
+        shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
 def test_headless_qt_platforms_and_other_oses_need_no_display():
@@ -95,15 +103,18 @@ def test_headless_qt_platforms_and_other_oses_need_no_display():
 
 
 def test_missing_qt_libraries_are_named_as_debian_packages(monkeypatch):
-    real = backends.ctypes.CDLL
+    loaded: list[str] = []
 
+    # Every other library loads, whatever this machine has (macOS and Windows have none of them).
     def fake_cdll(name, *args, **kwargs):
         if name == "libxcb-cursor.so.0":
             raise OSError("not found")
-        return real(name, *args, **kwargs)
+        loaded.append(name)
+        return object()
 
     monkeypatch.setattr(backends.ctypes, "CDLL", fake_cdll)
     assert backends.missing_qt_packages({"DISPLAY": ":0"}, "Linux") == ["libxcb-cursor0"]
+    assert loaded and set(loaded) < {soname for soname, _ in backends.QT_X11_LIBRARIES}
     assert backends.missing_qt_packages({}, "Linux") == []  # no X11: not checked
     with pytest.raises(backends.GuiUnavailable, match="libxcb-cursor0"):
         backends.load_webview("qt", {"DISPLAY": ":0"}, "Linux")

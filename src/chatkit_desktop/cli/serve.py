@@ -8,6 +8,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
+from types import FrameType
 
 from chatkit_desktop.desktop.single_instance import InstanceLock
 from chatkit_desktop.http.config import ServerConfig, new_token
@@ -19,6 +21,12 @@ from chatkit_desktop.settings.urls import check_base_url
 from chatkit_desktop.store.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+# SIGBREAK (Ctrl+Break) exists on Windows only: there it is the console event another process
+# can send (`os.kill(pid, signal.CTRL_BREAK_EVENT)`) to stop a program cleanly.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)
+)
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -55,22 +63,62 @@ async def serve(config: ServerConfig) -> int:
 
     server = await start_server(config)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"chatkit-desktop is ready at {server.launch_url}", flush=True)
-    server.warm_up()
-    log.info(
-        "Serving on %s (data in %s, log file %s)",
-        server.base_url,
-        config.paths.root,
-        config.paths.log_file,
-    )
-    await stop.wait()
-    log.info("Stopping: cancelling turns in flight and closing the database")
-    await server.stop()
-    log.info("Stopped cleanly")
-    return 0
+    uninstall_signals = install_stop_signals(asyncio.get_running_loop(), stop)
+    try:
+        print(f"chatkit-desktop is ready at {server.launch_url}", flush=True)
+        server.warm_up()
+        log.info(
+            "Serving on %s (data in %s, log file %s)",
+            server.base_url,
+            config.paths.root,
+            config.paths.log_file,
+        )
+        await stop.wait()
+        log.info("Stopping: cancelling turns in flight and closing the database")
+        await server.stop()
+        log.info("Stopped cleanly")
+        return 0
+    finally:
+        uninstall_signals()
+
+
+def install_stop_signals(
+    loop: asyncio.AbstractEventLoop, stop: asyncio.Event
+) -> Callable[[], None]:
+    """SIGINT, SIGTERM (and SIGBREAK on Windows) set `stop`; call the returned function to put
+    the previous handling back. From the main thread, with `loop` running in it.
+
+    On POSIX the loop handles the signals itself (`loop.add_signal_handler`). Windows event
+    loops do not implement that method (asyncio's "Platform Support" page), so there a plain
+    `signal.signal` handler asks the loop to set `stop`. Ctrl+C still wakes the loop at once:
+    since Python 3.8 the Proactor loop is the `signal.set_wakeup_fd` target, so the handler runs
+    without waiting for some other event. It must not touch `stop` itself (a signal handler may
+    run between any two bytecodes of the loop), hence `call_soon_threadsafe`.
+    """
+    added: list[int] = []
+    previous: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
+
+    def from_signal(signum: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(stop.set)
+
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:
+            previous[sig] = signal.signal(sig, from_signal)
+        else:
+            added.append(sig)
+
+    def uninstall() -> None:
+        for sig in added:
+            loop.remove_signal_handler(sig)
+        for sig, handler in previous.items():
+            # None: the handler was not set from Python; the default is the best guess.
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        added.clear()
+        previous.clear()
+
+    return uninstall
 
 
 def run_serve(args: argparse.Namespace) -> int:
