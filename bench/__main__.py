@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.results import FAIL_FACTOR, Result, machine, markdown, write_json
 
-SECTIONS = ("history", "turn", "concurrency", "startup")
+SECTIONS = ("history", "turn", "concurrency", "startup", "bundle")
 ROOT = Path(__file__).resolve().parent
 
 

@@ -113,12 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         add_linux_desktop_files(bundle)
     built_s = time.monotonic() - started
     size = measure(bundle)
-    print(f"bundle: {bundle} ({size.mb:.0f} MB, {size.files} files, built in {built_s:.0f} s)")
+    print(f"bundle: {bundle} ({size.mb:.1f} MB, {size.files} files, built in {built_s:.0f} s)")
     if args.no_archive:
         return 0
     target = dist / archive_name(__version__, system, platform.machine())
     make_archive(bundle, target, system)
-    print(f"archive: {target.stat().st_size / 1_000_000:.0f} MB")
+    print(f"archive: {target.stat().st_size / 1_000_000:.1f} MB")
     print(target)
     return 0
 

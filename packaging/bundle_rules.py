@@ -39,6 +39,7 @@ EXCLUDED_EVERYWHERE = (
     "pydoc_data",
     "readline",  # the interactive prompt's line editing
     "pygments",  # syntax colouring for terminals; only optional imports reach it
+    "yaml",  # PyYAML reads the CI workflow in the tests; libraries only try it
 )
 
 # pywebview's toolkits: each OS keeps the one `desktop/backends.py` chooses there.
@@ -132,6 +133,16 @@ def keep_qt_file(dest: str) -> bool:
         kept = KEPT_QT_PLUGINS.get(parts[1], set())
         return kept is None or parts[-1] in kept
     return True
+
+
+# Installer bookkeeping in the packages' metadata: read by pip, never by the app (the versions,
+# entry points and licences it keeps are in METADATA, entry_points.txt and licenses/).
+DROPPED_METADATA = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+
+
+def keep_metadata_file(dest: str) -> bool:
+    path = PurePosixPath(dest.replace("\\", "/"))
+    return not (path.parent.name.endswith(".dist-info") and path.name in DROPPED_METADATA)
 
 
 def is_qt_library(dest: str) -> bool:

@@ -141,11 +141,15 @@ class SmokeHook:
         if sys.stdout is not None:
             sys.stdout.write(line)
             sys.stdout.flush()
-        if self._output:
-            with open(self._output, "a", encoding="utf-8") as output:
-                output.write(line)
-        if self.mode == "1":
-            self.window.destroy()
+        try:
+            if self._output:
+                with open(self._output, "a", encoding="utf-8") as output:
+                    output.write(line)
+        except OSError:
+            log.exception("Could not write the smoke line to %s", self._output)
+        finally:
+            if self.mode == "1":
+                self.window.destroy()
 
     def _probe(self) -> dict[str, Any]:
         if self._geometry:
