@@ -4,7 +4,7 @@
     python packaging/build.py --no-archive
 
 Steps: PyInstaller with `chatkit-desktop.spec` (one folder); on Linux, the desktop entry, the
-icons and `install-desktop-entry.sh` next to the executable; then the archive (Linux .tar.gz,
+icons and `install-desktop-entry.sh` next to the executable; then the archive (Linux .tar.xz,
 Windows and macOS .zip). The last line printed is the archive's path.
 """
 

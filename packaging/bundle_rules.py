@@ -60,7 +60,8 @@ OTHER_TOOLKITS = {
         "clr_loader",
         "pythonnet",
         "objc",
-        # PyQt6 bindings the web view window never imports (Qt's own libraries stay as needed).
+        # PyQt6 bindings the web view window does not need (qtpy tries QtOpenGL inside a
+        # try/except ImportError); Qt's own libraries stay as far as something kept needs them.
         "PyQt6.QtQml",
         "PyQt6.QtQuick",
         "PyQt6.QtQuickWidgets",
@@ -189,21 +190,34 @@ def dangling_symlinks(entries: Iterable[tuple[str, str, str]]) -> set[str]:
     """SYMLINK entries (bundle path, relative target, "SYMLINK") whose target is no longer there.
 
     PyInstaller links Qt's libraries into the bundle's top folder; once a library is left out,
-    its link would point nowhere.
+    its link would point nowhere. A link to another link counts as present when that chain ends
+    at a file that stays.
     """
     entries = list(entries)
-    present = {
-        PurePosixPath(dest.replace("\\", "/")) for dest, _, kind in entries if kind != "SYMLINK"
-    }
-    dangling = set()
+    present = {_posix(dest) for dest, _, kind in entries if kind != "SYMLINK"}
+    links: dict[PurePosixPath, tuple[str, PurePosixPath]] = {}
     for dest, target, kind in entries:
-        if kind != "SYMLINK":
-            continue
-        link = PurePosixPath(dest.replace("\\", "/"))
-        resolved = PurePosixPath(posixpath.normpath(str(link.parent / target.replace("\\", "/"))))
-        if resolved not in present:
-            dangling.add(dest)
-    return dangling
+        if kind == "SYMLINK":
+            link = _posix(dest)
+            resolved = posixpath.normpath(str(link.parent / target.replace("\\", "/")))
+            links[link] = (dest, PurePosixPath(resolved))
+
+    def reaches_a_file(path: PurePosixPath, seen: frozenset[PurePosixPath]) -> bool:
+        if path in present:
+            return True
+        if path not in links or path in seen:
+            return False
+        return reaches_a_file(links[path][1], seen | {path})
+
+    return {
+        dest
+        for link, (dest, target) in links.items()
+        if not reaches_a_file(target, frozenset({link}))
+    }
+
+
+def _posix(dest: str) -> PurePosixPath:
+    return PurePosixPath(dest.replace("\\", "/"))
 
 
 def archive_name(version: str, system: str, machine: str) -> str:

@@ -635,12 +635,6 @@ def test_dangling_symlinks_reads_windows_separators() -> None:
     assert dangling_symlinks(entries) == {"libQt6Pdf.so.6"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bundle_rules.dangling_symlinks only counts non-symlink entries as present, so a "
-    "link to a link (libfoo.so.1 -> libfoo.so.1.2 inside a package, with PyInstaller's top-level "
-    "link to it) is reported dangling and removed; see the report for the fix",
-)
 def test_a_symlink_to_a_present_symlink_is_not_dangling() -> None:
     entries = [
         ("foo.libs/libfoo.so.1.2", "/src/libfoo.so.1.2", "BINARY"),
@@ -648,6 +642,16 @@ def test_a_symlink_to_a_present_symlink_is_not_dangling() -> None:
         ("libfoo.so.1", "foo.libs/libfoo.so.1", "SYMLINK"),
     ]
     assert dangling_symlinks(entries) == set()
+
+
+def test_a_chain_of_links_ending_nowhere_or_in_a_loop_is_dangling() -> None:
+    entries = [
+        ("foo.libs/libfoo.so.1", "libfoo.so.1.2", "SYMLINK"),  # libfoo.so.1.2 left out
+        ("libfoo.so.1", "foo.libs/libfoo.so.1", "SYMLINK"),
+        ("a.so", "b.so", "SYMLINK"),
+        ("b.so", "a.so", "SYMLINK"),
+    ]
+    assert dangling_symlinks(entries) == {"foo.libs/libfoo.so.1", "libfoo.so.1", "a.so", "b.so"}
 
 
 # --- archive_name -------------------------------------------------------------------------------
