@@ -9,13 +9,13 @@ import contextlib
 import json
 import os
 import platform
-import select
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from chatkit_desktop.testing.xvfb import private_xvfb
 
 LINE = "CHATKIT_DESKTOP_SMOKE "
 LAUNCH_TIMEOUT_S = 120
@@ -27,27 +27,8 @@ def xvfb_if_needed() -> Iterator[str | None]:
     if platform.system() != "Linux" or os.environ.get("DISPLAY"):
         yield os.environ.get("DISPLAY")
         return
-    if shutil.which("Xvfb") is None:
-        raise RuntimeError("no DISPLAY and no Xvfb (Debian: apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        ready, _, _ = select.select([read_fd], [], [], 20)
-        number = os.read(read_fd, 64).decode().strip() if ready else ""
-        if not number.isdigit():
-            raise RuntimeError("Xvfb did not start")
-        yield f":{number}"
-    finally:
-        os.close(read_fd)
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
+    with private_xvfb() as display:
+        yield display
 
 
 def launch(

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import select
 import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-SCREEN = "1280x800x24"
+from chatkit_desktop.testing.xvfb import SCREEN, XvfbUnavailable, private_xvfb
 
 
 def _skip_unless_window_possible() -> None:
@@ -23,33 +20,10 @@ def _skip_unless_window_possible() -> None:
 
 @pytest.fixture(scope="session")
 def xvfb_display() -> Iterator[str]:
-    """`:N` of a private Xvfb. `-displayfd` makes Xvfb pick a free display number itself (no
-    race with other X servers on the machine) and write it to us; no TCP, only the local
-    socket. DISPLAY is given to the app's processes, never set in this process."""
+    """`:N` of a private Xvfb for this test session (chatkit_desktop.testing.xvfb)."""
     _skip_unless_window_possible()
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    os.close(write_fd)
     try:
-        ready, _, _ = select.select([read_fd], [], [], 20)
-        number = os.read(read_fd, 64).decode().strip() if ready else ""
-        if not number.isdigit():
-            proc.kill()
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            pytest.fail(f"Xvfb did not start: {err}")
-        yield f":{number}"
-    finally:
-        os.close(read_fd)
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+        with private_xvfb(SCREEN) as display:
+            yield display
+    except XvfbUnavailable as exc:
+        pytest.fail(str(exc))
