@@ -7,13 +7,15 @@ BIN := .venv/bin
 run: setup-run
 	$(BIN)/chatkit-desktop
 
-# Lint, types, every test, then the desktop bundle built and started for real (packaging/smoke).
+# Lint, types, the desktop bundle (its layout is checked by the tests), every test, then the
+# built bundle started for real (packaging/smoke).
 test: setup-test
 	$(BIN)/ruff check src tests bench packaging
 	$(BIN)/ruff format --check src tests bench packaging
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory bundle
 	$(BIN)/pytest
-	$(MAKE) --no-print-directory bundle smoke
+	$(MAKE) --no-print-directory smoke
 
 # The desktop bundle for this OS (PyInstaller, one folder) and its archive, into dist/.
 bundle: setup-test

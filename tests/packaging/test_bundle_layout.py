@@ -1,9 +1,9 @@
 """Where the built bundle is, what it weighs (packaging/bundle_layout.py), and, when a bundle has
 been built (`make bundle`), that it looks as the rules say.
 
-`make test` runs pytest before it builds the bundle, so on a clean checkout (and in CI) the last
-test skips; `tests/packaging/test_bundle_rules.py` checks the same trimming against the installed
-PyQt6 wheel without a build.
+`make test` builds the bundle before it runs pytest, so the last test runs there (and in CI); a
+bare `pytest` without a bundle skips it, and `tests/packaging/test_bundle_rules.py` checks the same
+trimming against the installed PyQt6 wheel without a build.
 """
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ QT = BUNDLE / "_internal" / "PyQt6" / "Qt6"
 
 @pytest.mark.skipif(
     platform.system() != "Linux" or not executable(BUNDLE, "Linux").is_file(),
-    reason="no Linux bundle in dist/ (`make bundle` builds it; `make test` runs pytest first, so "
-    "this skips there and in CI; test_bundle_rules.py checks the trimming on the PyQt6 wheel)",
+    reason="no Linux bundle in dist/ (`make bundle` builds it, and `make test` does before pytest; "
+    "test_bundle_rules.py checks the trimming on the PyQt6 wheel meanwhile)",
 )
 def test_the_built_linux_bundle_is_trimmed_and_whole() -> None:
     assert os.access(executable(BUNDLE, "Linux"), os.X_OK)
