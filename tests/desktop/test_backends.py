@@ -120,6 +120,27 @@ def test_missing_qt_libraries_are_named_as_debian_packages(monkeypatch):
         backends.load_webview("qt", {"DISPLAY": ":0"}, "Linux")
 
 
+def test_a_frozen_bundle_checks_only_what_it_does_not_carry(monkeypatch, tmp_path):
+    # The bundle's folder holds the X libraries PyInstaller copied, not libEGL and libGL.
+    carried = [soname for soname, _ in backends.QT_X11_LIBRARIES if not soname.startswith("libE")]
+    carried = [soname for soname in carried if not soname.startswith("libGL")]
+    for soname in carried:
+        (tmp_path / soname).write_bytes(b"")
+    monkeypatch.setattr(backends.sys, "frozen", True, raising=False)
+    monkeypatch.setattr(backends.sys, "_MEIPASS", str(tmp_path), raising=False)
+    asked: list[str] = []
+
+    def no_system_library(name, *args, **kwargs):
+        asked.append(name)
+        raise OSError("not found")
+
+    monkeypatch.setattr(backends.ctypes, "CDLL", no_system_library)
+    assert backends.missing_qt_packages({"DISPLAY": ":0"}, "Linux") == ["libegl1", "libgl1"]
+    assert asked == ["libEGL.so.1", "libGL.so.1"]
+    with pytest.raises(backends.GuiUnavailable, match=r"libegl1 libgl1 \(your distribution"):
+        backends.load_webview("qt", {"DISPLAY": ":0"}, "Linux")
+
+
 @pytest.mark.skipif(os.name != "posix", reason="Linux libraries")
 def test_this_machine_has_the_qt_libraries():
     """scripts/bootstrap installs packaging/apt/run.txt; the window tests rely on it."""

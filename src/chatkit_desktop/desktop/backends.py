@@ -187,13 +187,20 @@ def _unix_connect(address: str, timeout: float) -> bool:
 
 
 def missing_qt_packages(env: Mapping[str, str], system: str) -> list[str]:
-    """Debian packages whose libraries Qt's X11 plugin would fail to load (it then aborts)."""
-    if system != "Linux" or getattr(sys, "frozen", False):
-        return []  # a frozen bundle carries its own copies
+    """Debian packages whose libraries Qt's X11 plugin would fail to load (it then aborts).
+
+    A frozen bundle carries most of them (PyInstaller copies the X libraries it finds linked)
+    but never the graphics drivers' libEGL and libGL, which must come from the system.
+    """
+    if system != "Linux":
+        return []
     if not env.get("DISPLAY") or env.get("QT_QPA_PLATFORM", "xcb").split(":")[0] != "xcb":
         return []
+    bundled = Path(getattr(sys, "_MEIPASS", "")) if getattr(sys, "frozen", False) else None
     missing = []
     for soname, package in QT_X11_LIBRARIES:
+        if bundled is not None and (bundled / soname).exists():
+            continue
         try:
             ctypes.CDLL(soname)
         except OSError:
@@ -206,10 +213,15 @@ def load_webview(gui: Gui, env: Mapping[str, str], system: str) -> ModuleType:
     if gui == "qt":
         missing = missing_qt_packages(env, system)
         if missing:
+            how = (
+                "your distribution's equivalents"
+                if getattr(sys, "frozen", False)
+                else "scripts/bootstrap run does this on Debian and Ubuntu"
+            )
             raise GuiUnavailable(
                 "Qt needs system libraries that are missing; install the packages "
                 + " ".join(missing)
-                + " (scripts/bootstrap run does this on Debian and Ubuntu)"
+                + f" ({how})"
             )
         try:
             importlib.import_module("qtpy.QtWebEngineWidgets")
