@@ -294,7 +294,11 @@ def test_outside_a_bundle_it_refuses_and_says_why(tmp_path):
 
 
 @pytest.mark.slow
-async def test_the_real_window_has_the_entrys_wm_class(tmp_path, openai_server, xvfb_display):  # noqa: F811
+async def test_the_real_window_has_the_entrys_wm_class_and_the_app_icon(
+    tmp_path,
+    openai_server,
+    xvfb_display,  # noqa: F811
+):
     """Desktops match a window to its menu entry by WM_CLASS == StartupWMClass. The app started
     by its console script (argv[0] named chatkit-desktop, like the bundle's executable) on a
     real X display: its window's class, read back with xwininfo."""
@@ -333,16 +337,35 @@ async def test_the_real_window_has_the_entrys_wm_class(tmp_path, openai_server, 
         )
         out, _ = await asyncio.wait_for(tree.communicate(), 30)
         # Lines like:  0x200018 "title": ("instance" "class")  1100x760+90+4  +90+4
-        classes = {
-            (instance, klass)
-            for instance, klass, width in re.findall(
-                r'^\s*0x[0-9a-f]+ ".*?": \("([^"]*)" "([^"]*)"\)\s+(\d+)x\d+', out.decode(), re.M
+        windows = {
+            (window_id, instance, klass)
+            for window_id, instance, klass, width in re.findall(
+                r'^\s*(0x[0-9a-f]+) ".*?": \("([^"]*)" "([^"]*)"\)\s+(\d+)x\d+',
+                out.decode(),
+                re.M,
             )
             if int(width) >= 200
         }
+        classes = {(instance, klass) for _, instance, klass in windows}
+        icons = []
+        for window_id, _, _ in windows:
+            prop = await asyncio.create_subprocess_exec(
+                "xprop",
+                "-id",
+                window_id,
+                "_NET_WM_ICON",
+                env={**os.environ, "DISPLAY": xvfb_display},
+                stdout=asyncio.subprocess.PIPE,
+            )
+            icon_out, _ = await asyncio.wait_for(prop.communicate(), 30)
+            icons.append(icon_out.decode(errors="replace"))
         app.proc.send_signal(signal.SIGTERM)
         code, _, err = await app.finish()
     finally:
         app.kill()
     assert code == 0, err
     assert classes == {("chatkit-desktop", _read_entry(ENTRY)["StartupWMClass"])}, out.decode()
+    # The window carries the app's icon (web/icon.svg drawn by Qt), for task bars and switchers
+    # even before the desktop entry is installed: xprop prints each size as "Icon (W x H):".
+    sizes = [set(re.findall(r"Icon \((\d+) x \1\):", text)) for text in icons]
+    assert sizes and all({"16", "32"} <= found for found in sizes), sizes

@@ -182,7 +182,7 @@ def _run_window(
         signals = CloseOnSignal(window)
         signals.install(server_thread.loop)
         try:
-            webview.start(gui=gui, private_mode=True)
+            webview.start(gui=gui, private_mode=True, icon=window_icon(gui))
         except Exception as exc:
             gui_error = exc
             log.debug("The window failed", exc_info=True)
@@ -206,6 +206,17 @@ def _run_window(
         return EXIT_NOT_CLEAN
     log.info("Stopped cleanly")
     return EXIT_OK
+
+
+def window_icon(gui: backends.Gui) -> str | None:
+    """The app's icon for the window and the task bar. Qt and GTK take it from here (the
+    Windows and macOS bundles carry it in the executable); Qt draws the SVG at every size."""
+    if gui not in ("qt", "gtk"):
+        return None
+    from chatkit_desktop.http.static import web_root
+
+    icon = web_root() / "icon.svg"
+    return str(icon) if icon.is_file() else None
 
 
 def _stop_server(server_thread: ServerThread, listener: FocusListener) -> bool:
