@@ -7,7 +7,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundle_rules import APP_NAME, DISPLAY_NAME
+from bundle_rules import APP_NAME, CLI_NAME, DISPLAY_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
@@ -28,6 +28,15 @@ def executable(bundle: Path, system: str | None = None) -> Path:
     if system == "Windows":
         return bundle / f"{APP_NAME}.exe"
     return bundle / APP_NAME
+
+
+def cli_executable(bundle: Path, system: str | None = None) -> Path:
+    """The executable for commands in a terminal (`keys`, `serve`...): on Windows the console
+    twin, since the window app has no console; elsewhere the app itself."""
+    system = system or platform.system()
+    if system == "Windows":
+        return bundle / f"{CLI_NAME}.exe"
+    return executable(bundle, system)
 
 
 @dataclass(frozen=True)

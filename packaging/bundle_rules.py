@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 APP_NAME = "chatkit-desktop"
+CLI_NAME = "chatkit-desktop-cli"  # Windows: the console twin of the window app, for commands
 DISPLAY_NAME = "ChatKit Desktop"
 BUNDLE_ID = "io.github.chatkit-desktop.ChatKitDesktop"
 

@@ -21,7 +21,7 @@ if str(ROOT / "packaging") not in sys.path:
     sys.path.insert(0, str(ROOT / "packaging"))
 
 import bundle_layout  # noqa: E402
-from bundle_layout import TreeSize, bundle_dir, executable, measure  # noqa: E402
+from bundle_layout import TreeSize, bundle_dir, cli_executable, executable, measure  # noqa: E402
 
 
 def test_the_layout_paths_are_the_repositorys() -> None:
@@ -51,6 +51,18 @@ def test_bundle_dir(tmp_path: Path, system: str, folder: str) -> None:
 )
 def test_executable(tmp_path: Path, system: str, relative: str) -> None:
     assert executable(tmp_path, system) == tmp_path / relative
+
+
+@pytest.mark.parametrize(
+    ("system", "relative"),
+    [
+        ("Linux", "chatkit-desktop"),
+        ("Windows", "chatkit-desktop-cli.exe"),  # the window app has no console there
+        ("Darwin", "Contents/MacOS/chatkit-desktop"),
+    ],
+)
+def test_cli_executable(tmp_path: Path, system: str, relative: str) -> None:
+    assert cli_executable(tmp_path, system) == tmp_path / relative
 
 
 @pytest.mark.parametrize("system", ["Linux", "Windows", "Darwin"])
