@@ -22,9 +22,12 @@ def _closed_url() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}/chatkit.js"
 
 
-async def _doctor(data_dir: Path | None, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+async def _doctor(
+    data_dir: Path | None, env: dict[str, str], *args: str, cdn_url: str | None = None
+) -> tuple[int, str, str]:
     env = {k: v for k, v in env.items() if not k.startswith("DBUS_")}
-    env["CHATKIT_DESKTOP_CHATKIT_JS_URL"] = _closed_url()  # never the real CDN from a test
+    # Never the real CDN from a test.
+    env["CHATKIT_DESKTOP_CHATKIT_JS_URL"] = cdn_url or _closed_url()
     where = [] if data_dir is None else ["--data-dir", str(data_dir)]
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -133,6 +136,33 @@ async def test_a_damaged_database_and_a_bad_settings_file_are_named(tmp_path, op
     settings = _line(out, "Settings")
     assert settings.startswith("[FAIL]") and "'theme'" in settings
     assert "not checked (--offline)" in _line(out, "ChatKit CDN")
+
+
+async def test_with_the_built_in_client_chosen_the_cdn_is_not_asked(
+    tmp_path, openai_server, aiohttp_server
+):
+    from aiohttp import web
+
+    asked: list[str] = []
+
+    async def script(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.Response(text="// chatkit", content_type="text/javascript")
+
+    cdn = web.Application()
+    cdn.router.add_get("/chatkit.js", script)
+    server = await aiohttp_server(cdn)
+    url = str(server.make_url("/chatkit.js"))
+    _, base_url = openai_server
+    # ChatKit's widget chosen (the default): the doctor checks that its script can be fetched.
+    _, out, _ = await _doctor(tmp_path, serve_env(base_url), cdn_url=url)
+    assert _line(out, "ChatKit CDN").startswith("[  ok]")
+    assert asked == ["/chatkit.js"]
+    (tmp_path / "settings.json").write_text('{"interface": "builtin"}')
+    _, out, _ = await _doctor(tmp_path, serve_env(base_url), cdn_url=url)
+    line = _line(out, "ChatKit CDN")
+    assert line.startswith("[info]") and "built-in chat client is chosen" in line
+    assert asked == ["/chatkit.js"]  # not asked again
 
 
 async def test_database_integrity_failure_is_reported(tmp_path, openai_server):

@@ -251,6 +251,16 @@ async def diagnose(paths: DataPaths, settings: ProviderSettings, *, offline: boo
     findings.extend(await _providers(settings, prefs, offline))
     if offline:
         findings.append(Finding("info", "ChatKit CDN", "not checked (--offline)"))
+    elif prefs.get().interface == "builtin":
+        # The built-in client never asks OpenAI's CDN; neither does the doctor on its behalf.
+        findings.append(
+            Finding(
+                "info",
+                "ChatKit CDN",
+                "not checked: the built-in chat client is chosen (Settings → Interface), "
+                "which does not need it",
+            )
+        )
     else:
         findings.append(await _cdn(settings.env))
     findings.append(_webview())
