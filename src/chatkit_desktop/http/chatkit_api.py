@@ -19,6 +19,7 @@ from aiohttp import web
 from chatkit_desktop.context import RequestContext
 from chatkit_desktop.http.errors import ApiError
 from chatkit_desktop.http.keys import CONFIG, SERVICES, STREAMS
+from chatkit_desktop.http.services import LazyServices
 from chatkit_desktop.http.sse import error_event, stream_sse
 from chatkit_desktop.http.uploads import preview_urls
 
@@ -134,13 +135,40 @@ async def _check_references(data: dict[str, Any], services: Any, context: Reques
             await services.store.load_attachment(attachment_id, context)
 
 
+async def _early_threads_list(
+    body: bytes, lazy: LazyServices, context: RequestContext
+) -> bytes | None:
+    """`threads.list` from the store before ChatKit's server is loaded; None: ask the SDK."""
+    core = await lazy.core()
+    if lazy.chat_ready:
+        return None  # ready meanwhile: the SDK answers, as always
+    from chatkit_desktop.chat.thread_list import list_threads, parse_threads_list
+
+    parsed = parse_threads_list(body)
+    if parsed is None:
+        return None  # the SDK's validation names the problem
+    try:
+        return await list_threads(core.store, parsed, context)
+    except Exception as exc:
+        mapped = map_exception(exc, "threads.list")
+        if mapped is exc:
+            raise
+        raise mapped from exc
+
+
 async def chatkit_endpoint(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     body = await request.read()
     data = _parse(body)
     kind = data["type"]
-    services = await request.app[SERVICES].get()
     context = RequestContext(user_id=config.user_id)
+    lazy = request.app[SERVICES]
+    if kind == "threads.list" and not lazy.chat_ready:
+        # The page's first request, while the Agents SDK is still loading: from the store.
+        early = await _early_threads_list(body, lazy, context)
+        if early is not None:
+            return web.Response(body=early, content_type="application/json")
+    services = await lazy.get()
 
     from chatkit.server import StreamingResult
 

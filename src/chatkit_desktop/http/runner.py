@@ -31,6 +31,10 @@ class RunningServer:
         """Start loading the SDKs and opening the store now (call it once the app is shown)."""
         self.runner.app[SERVICES].start()
 
+    def warm_up_core(self) -> None:
+        """Start opening the store, the settings and the keyring now, not the Agents SDK."""
+        self.runner.app[SERVICES].start_core()
+
     async def stop(self) -> None:
         """Stop accepting, cancel turns in flight (partial answers saved), close the database."""
         await self.runner.cleanup()

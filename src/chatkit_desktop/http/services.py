@@ -1,7 +1,10 @@
 """The store and the ChatKit server, built in the background after the port is open.
 
 Importing the ChatKit and Agents SDKs takes seconds on a slow machine; the server binds, answers
-`/healthz` and serves the page while they load. Requests that need them wait for them.
+`/healthz` and serves the page while they load. It happens in two stages: the core (settings,
+keyring, the SQLite store, the model factory) is ready in a fraction of that, so the page gets
+its settings and its thread list at once; the ChatKit server (the Agents SDK behind it) follows.
+Requests that need the SDKs wait for them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from chatkit_desktop.http.config import ServerConfig
 from chatkit_desktop.http.errors import ApiError
@@ -29,7 +32,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_HEAVY_MODULES = ("chatkit_desktop.chat.server", "chatkit_desktop.store.sqlite_store")
+T = TypeVar("T")
+
+
+@dataclass
+class CoreServices:
+    """What the settings and the stored threads need: no Agents SDK."""
+
+    store: SQLiteStore
+    models: ModelFactory
+    vault: Vault
+    preferences: PreferencesFile
 
 
 @dataclass
@@ -66,17 +79,14 @@ async def _trash_janitor(store: SQLiteStore, files: AttachmentFiles) -> None:
 StoreOpener = Callable[[Path], Awaitable["SQLiteStore"]]
 
 
-async def build_services(config: ServerConfig, open_store: StoreOpener | None = None) -> Services:
-    """Everything the API needs. `open_store` replaces the SQLite store (the benchmark runs the
-    same server over an in-memory reference store); the app always uses the default."""
-    for name in _HEAVY_MODULES:
-        # In a worker thread: the loop keeps serving while the SDKs import.
-        await asyncio.to_thread(importlib.import_module, name)
-    from chatkit_desktop.chat.server import DesktopChatKitServer
+async def build_core(config: ServerConfig, open_store: StoreOpener | None = None) -> CoreServices:
+    """Settings, keyring, store and model factory. `open_store` replaces the SQLite store (the
+    benchmark runs the same server over an in-memory reference store); the app uses the default."""
+    # In a worker thread: the loop keeps serving while ChatKit's types import.
+    await asyncio.to_thread(importlib.import_module, "chatkit_desktop.store.sqlite_store")
     from chatkit_desktop.providers.factory import ModelFactory
     from chatkit_desktop.providers.keys import key_lookup
     from chatkit_desktop.settings.preferences import PreferencesFile
-    from chatkit_desktop.store.attachment_files import AttachmentFiles
     from chatkit_desktop.store.sqlite_store import SQLiteStore
     from chatkit_desktop.vault import Vault
 
@@ -92,13 +102,22 @@ async def build_services(config: ServerConfig, open_store: StoreOpener | None = 
     )
     store = await (open_store or SQLiteStore.open)(config.paths.database)
     models = ModelFactory(config.providers, preferences.get, key_lookup(vault))
-    attachments = AttachmentFiles(config.paths.attachments, store)
+    return CoreServices(store=store, models=models, vault=vault, preferences=preferences)
+
+
+async def build_chat(config: ServerConfig, core: CoreServices) -> Services:
+    """The ChatKit server over the core: the Agents SDK's import is most of the start-up."""
+    await asyncio.to_thread(importlib.import_module, "chatkit_desktop.chat.server")
+    from chatkit_desktop.chat.server import DesktopChatKitServer
+    from chatkit_desktop.store.attachment_files import AttachmentFiles
+
+    attachments = AttachmentFiles(config.paths.attachments, core.store)
     await attachments.sweep_partial_uploads()
     chat = DesktopChatKitServer(
-        store,
-        models,
+        core.store,
+        core.models,
         attachments=attachments,
-        preferences=preferences.get,
+        preferences=core.preferences.get,
         tracing=config.tracing,
         generate_titles=config.generate_titles,
     )
@@ -107,15 +126,20 @@ async def build_services(config: ServerConfig, open_store: StoreOpener | None = 
     # Frozen, they are never walked again.
     gc.collect()
     gc.freeze()
-    janitor = asyncio.create_task(_trash_janitor(store, attachments), name="trash-janitor")
+    janitor = asyncio.create_task(_trash_janitor(core.store, attachments), name="trash-janitor")
     return Services(
-        store=store,
+        store=core.store,
         chat=chat,
-        models=models,
-        vault=vault,
-        preferences=preferences,
+        models=core.models,
+        vault=core.vault,
+        preferences=core.preferences,
         janitor=janitor,
     )
+
+
+async def build_services(config: ServerConfig, open_store: StoreOpener | None = None) -> Services:
+    """Everything the API needs, both stages."""
+    return await build_chat(config, await build_core(config, open_store))
 
 
 class LazyServices:
@@ -123,23 +147,47 @@ class LazyServices:
 
     `start_server` calls `start()` right after the port is bound and the address printed, so
     the SDK imports (seconds of CPU, holding the GIL) never delay the moment the app is ready.
+    `core()` waits for the first stage only (settings, keyring, store), `get()` for both.
     """
 
     def __init__(self, config: ServerConfig, open_store: StoreOpener | None = None) -> None:
         self._config = config
         self._open_store = open_store
+        self._core: asyncio.Task[CoreServices] | None = None
         self._task: asyncio.Task[Services] | None = None
+
+    def start_core(self) -> asyncio.Task[CoreServices]:
+        """Start the first stage only (the desktop app starts the second once its page is up)."""
+        if self._core is None:
+            self._core = asyncio.create_task(
+                build_core(self._config, self._open_store), name="build-core-services"
+            )
+        return self._core
 
     def start(self) -> asyncio.Task[Services]:
         if self._task is None:
-            self._task = asyncio.create_task(
-                build_services(self._config, self._open_store), name="build-services"
-            )
+            core = self.start_core()
+            self._task = asyncio.create_task(self._build_chat(core), name="build-services")
         return self._task
 
+    async def _build_chat(self, core: asyncio.Task[CoreServices]) -> Services:
+        return await build_chat(self._config, await asyncio.shield(core))
+
+    @property
+    def chat_ready(self) -> bool:
+        """True once `get()` would answer at once (successfully or not)."""
+        return self._task is not None and self._task.done()
+
     async def get(self) -> Services:
+        return await self._wait(self.start())
+
+    async def core(self) -> CoreServices:
+        return await self._wait(self.start_core())
+
+    @staticmethod
+    async def _wait(task: asyncio.Task[T]) -> T:
         try:
-            return await asyncio.shield(self.start())
+            return await asyncio.shield(task)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -150,14 +198,28 @@ class LazyServices:
         return await asyncio.shield(self.start())
 
     async def close(self) -> None:
-        if self._task is None:
+        if self._core is None:
+            return
+        if self._task is None:  # only the first stage was started
+            try:
+                core = await self._core
+            except BaseException:
+                return
+            await core.models.aclose()
+            await core.store.close()
             return
         # Wait for a build still in flight rather than cancel it: a cancel landing inside
         # `aiosqlite.connect` leaks the connection and its thread (which then fails on the closed
         # loop), and the imports run in a thread that cannot be stopped anyway.
         try:
             services = await self._task
-        except BaseException:  # a failed start has nothing to close
+        except BaseException:  # the second stage failed: close what the first one opened
+            try:
+                core = await self._core
+            except BaseException:  # a failed start has nothing to close
+                return
+            await core.models.aclose()
+            await core.store.close()
             return
         if services.janitor is not None:
             services.janitor.cancel()

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from chatkit_desktop.http.errors import ApiError
 from chatkit_desktop.http.keys import CONFIG, SERVICES
-from chatkit_desktop.http.services import Services
+from chatkit_desktop.http.services import CoreServices
 from chatkit_desktop.providers.catalog import PROVIDERS, ProviderInfo
 from chatkit_desktop.providers.config import ProviderConfigError, active_provider
 
@@ -53,7 +53,7 @@ def _key_view(status: Any) -> dict[str, Any]:
     return view
 
 
-def _settings_view(services: Services, request: web.Request) -> dict[str, Any]:
+def _settings_view(services: CoreServices, request: web.Request) -> dict[str, Any]:
     """Blocking (asks the vault): run in a worker thread."""
     config = request.app[CONFIG]
     prefs_file = services.preferences
@@ -104,7 +104,7 @@ def _settings_view(services: Services, request: web.Request) -> dict[str, Any]:
 
 
 async def get_settings(request: web.Request) -> web.Response:
-    services = await request.app[SERVICES].get()
+    services = await request.app[SERVICES].core()
     return web.json_response(await asyncio.to_thread(_settings_view, services, request))
 
 
@@ -112,7 +112,7 @@ async def put_settings(request: web.Request) -> web.Response:
     changes = await _json_object(request)
     from chatkit_desktop.settings.preferences import SettingsError
 
-    services = await request.app[SERVICES].get()
+    services = await request.app[SERVICES].core()
     try:
         await asyncio.to_thread(services.preferences.update, changes)
     except SettingsError as exc:
@@ -141,7 +141,7 @@ async def put_key(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_request", "Send the key as a string field 'key'.")
     if not isinstance(session_only, bool):
         raise ApiError(400, "invalid_request", "'session_only' must be true or false.")
-    services = await request.app[SERVICES].get()
+    services = await request.app[SERVICES].core()
     try:
         source = await asyncio.to_thread(
             services.vault.set, info.id, key, session_only=session_only
@@ -164,7 +164,7 @@ async def delete_key(request: web.Request) -> web.Response:
     from chatkit_desktop.vault import VaultError
 
     info = _provider(request)
-    services = await request.app[SERVICES].get()
+    services = await request.app[SERVICES].core()
     try:
         await asyncio.to_thread(services.vault.delete, info.id)
     except VaultError as exc:
@@ -187,7 +187,7 @@ async def check_provider(request: web.Request) -> web.Response:
     from chatkit_desktop.chat.errors import describe_provider_error
 
     info = _provider(request)
-    services = await request.app[SERVICES].get()
+    services = await request.app[SERVICES].core()
     target = services.models.target(provider=info.id)
     answer: dict[str, Any] = {"provider": info.id, "base_url": target.base_url}
     try:
