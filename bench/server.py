@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from chatkit_desktop.http.config import ServerConfig
+from chatkit_desktop.http.keys import SERVICES
 from chatkit_desktop.http.runner import start_server
 from chatkit_desktop.http.services import StoreOpener
 from chatkit_desktop.providers.config import ProviderSettings
@@ -97,7 +98,7 @@ async def running_app(
     try:
         async with aiohttp.ClientSession() as http:
             app = App(f"http://127.0.0.1:{server.port}", http)
-            await app.call("threads.list", {"limit": 1})  # the SDKs loaded, the store open
+            await server.runner.app[SERVICES].ready()  # the SDKs loaded, the store open
             yield app
     finally:
         await server.stop()

@@ -186,8 +186,13 @@ async def _footprint_after_turns(
     turns in that thread."""
     proc, port = await _start(data_dir, env)
     try:
-        # A JSON request waits for the SDKs and the store: what is resident before any turn.
-        await _request(http, port, "threads.list", {"limit": 1})
+        # The trash list waits for the whole service, SDKs included (threads.list no longer
+        # does: it is answered from the store while they load): resident before any turn.
+        async with http.get(
+            f"http://127.0.0.1:{port}/api/trash", headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as resp:
+            if resp.status != 200:
+                raise RuntimeError(f"/api/trash answered {resp.status}: {await resp.text()}")
         before = Footprint.of(proc.pid)
         sse = await _turn(
             http, port, "threads.create", {"input": _user_input("Hello, how are you?")}

@@ -69,7 +69,8 @@ PROBE_SCRIPT = """
       return r.json().then(function (body) { return {status: r.status, body: body}; });
     })
   ]).then(function (answers) {
-    window.%(var)s = {ok: true, health: answers[0], threads_status: answers[1].status,
+    window.%(var)s = {ok: true, answered_at: Date.now() / 1000,
+      health: answers[0], threads_status: answers[1].status,
       threads: answers[1].body, title: document.title, ready_state: document.readyState,
       token_in_address: location.href.indexOf(token) !== -1};
   }, function (error) {
@@ -170,8 +171,11 @@ class SmokeHook:
         if not isinstance(result, dict):
             result = {"ok": False, "error": "the page did not answer in time"}
         answer: dict[str, Any] = result
-        # When the page had its threads: the app is fully usable (the SDKs are loaded).
-        answer["threads_listed_at"] = time.time()
+        # When the page had its threads (the page's own clock, not this poll's): usable.
+        answered_at = answer.pop("answered_at", None)
+        answer["threads_listed_at"] = (
+            answered_at if isinstance(answered_at, int | float) else time.time()
+        )
         answer["geometry"] = {
             "x": self.window.x,
             "y": self.window.y,
