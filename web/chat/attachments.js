@@ -24,6 +24,7 @@
 // server checks again (it sniffs the content); its refusals are shown in its own words.
 
 import { attachmentsOption } from "/static/chatkit-host.js";
+import { el, ensureStylesheet } from "/static/history/util.js";
 
 const STYLESHEET = "/static/chat/composer-extras.css";
 const TYPES_IN_WORDS =
@@ -55,27 +56,6 @@ const TYPE_LABELS = {
 };
 
 let trays = 0;
-
-/** The stylesheet, once, unless the page links it already. */
-function ensureStylesheet() {
-  if (document.querySelector(`link[rel="stylesheet"][href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
-
-function node(tag, props = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null) continue;
-    if (key === "dataset") Object.assign(element.dataset, value);
-    else if (key === "attrs") for (const [name, v] of Object.entries(value)) element.setAttribute(name, v);
-    else element[key] = value;
-  }
-  element.append(...children.filter((child) => child !== null && child !== undefined));
-  return element;
-}
 
 /** "812 bytes", "12 KB", "3.4 MB" (1 KB = 1024 bytes, as the server's "20 MiB" limit). */
 export function formatSize(bytes) {
@@ -217,7 +197,7 @@ function postFile(url, blob, name, onProgress) {
  */
 export class AttachmentTray {
   constructor({ api, onChange } = {}) {
-    ensureStylesheet();
+    ensureStylesheet(STYLESHEET);
     this.api = api;
     this.onChange = typeof onChange === "function" ? onChange : () => {};
     this.grant = new UploadGrant(api);
@@ -228,7 +208,7 @@ export class AttachmentTray {
     this.nextKey = 0;
     const id = `chat-attachments-${++trays}`;
 
-    this.input = node("input", {
+    this.input = el("input", {
       type: "file",
       multiple: true,
       hidden: true,
@@ -242,20 +222,20 @@ export class AttachmentTray {
       this.input.value = "";
       if (files.length) this.addFiles(files);
     });
-    this.list = node("ul", {
+    this.list = el("ul", {
       className: "attachment-chips",
       hidden: true,
       attrs: { "aria-label": "Files to send with the message" },
     });
-    this.message = node("p", {
+    this.message = el("p", {
       className: "attachment-message",
       id: `${id}-message`,
       hidden: true,
       attrs: { role: "alert" },
       dataset: { chat: "attachment-message" },
     });
-    this.live = node("p", { className: "attachment-live visually-hidden", attrs: { "aria-live": "polite" } });
-    this.element = node(
+    this.live = el("p", { className: "attachment-live visually-hidden", attrs: { "aria-live": "polite" } });
+    this.element = el(
       "div",
       { className: "attachment-tray", id, dataset: { chat: "attachments", empty: "true" } },
       this.input,
@@ -596,14 +576,14 @@ export class AttachmentTray {
     const [badge, kind] = TYPE_LABELS[entry.type] ?? ["FILE", "File"];
     let thumb;
     if (entry.objectUrl && entry.state !== "error") {
-      const img = node("img", { alt: "", src: entry.objectUrl, decoding: "async" });
-      img.addEventListener("error", () => img.replaceWith(node("span", { className: "attachment-badge" }, badge)));
-      thumb = node("span", { className: "attachment-thumb", attrs: { "aria-hidden": "true" } }, img);
+      const img = el("img", { alt: "", src: entry.objectUrl, decoding: "async" });
+      img.addEventListener("error", () => img.replaceWith(el("span", { className: "attachment-badge" }, badge)));
+      thumb = el("span", { className: "attachment-thumb", attrs: { "aria-hidden": "true" } }, img);
     } else {
-      thumb = node(
+      thumb = el(
         "span",
         { className: "attachment-thumb", attrs: { "aria-hidden": "true" } },
-        node("span", { className: "attachment-badge" }, entry.state === "error" ? "!" : badge),
+        el("span", { className: "attachment-badge" }, entry.state === "error" ? "!" : badge),
       );
     }
     let detail;
@@ -611,7 +591,7 @@ export class AttachmentTray {
     else if (entry.state === "done") detail = `${kind}, ${formatSize(entry.file.size)}`;
     else detail = entry.error;
     const detailId = `${this.element.id}-detail-${entry.key}`;
-    const remove = node(
+    const remove = el(
       "button",
       {
         type: "button",
@@ -624,10 +604,10 @@ export class AttachmentTray {
         },
         dataset: { chat: "attachment-remove" },
       },
-      node("span", { attrs: { "aria-hidden": "true" } }, "\u00d7"),
+      el("span", { attrs: { "aria-hidden": "true" } }, "\u00d7"),
     );
     remove.addEventListener("click", () => this.remove(entry));
-    const chip = node(
+    const chip = el(
       "li",
       {
         className: "attachment-chip",
@@ -635,14 +615,14 @@ export class AttachmentTray {
         dataset: { attachmentState: entry.state, ...(entry.attachment ? { attachmentId: entry.attachment.id } : {}) },
       },
       thumb,
-      node(
+      el(
         "span",
         { className: "attachment-text" },
-        node("span", { className: "attachment-name" }, entry.name),
-        node("span", { className: "attachment-detail", id: detailId }, detail),
+        el("span", { className: "attachment-name" }, entry.name),
+        el("span", { className: "attachment-detail", id: detailId }, detail),
       ),
       entry.state === "uploading"
-        ? node("progress", {
+        ? el("progress", {
             max: 100,
             value: Math.round(entry.progress * 100),
             attrs: { "aria-label": `Uploading ${entry.name}` },

@@ -919,25 +919,13 @@ export function mountChat(slot, ctx) {
         if (!turn.started) {
           // Stopped before the server said anything: the draft comes back; a thread the
           // server may have made meanwhile shows up in the list.
-          turn.pendingUser?.remove();
-          turn.pendingUser = null;
-          if (text && !composer.value) {
-            composer.value = text;
-            autosize();
-          }
+          giveDraftBack(turn, text);
           if (!state.disposed) loadThreads();
         }
         if (turn.shown()) say(turn.started ? "Stopped. What was said so far is kept." : "Stopped before the answer began.");
       } else {
-        if (!turn.started) {
-          // Nothing reached the server's thread: the message goes back into the box.
-          turn.pendingUser?.remove();
-          turn.pendingUser = null;
-          if (text && !composer.value) {
-            composer.value = text;
-            autosize();
-          }
-        }
+        // Nothing reached the server's thread: the message goes back into the box.
+        if (!turn.started) giveDraftBack(turn, text);
         if (turn.shown()) {
           const words =
             err?.status === 404 ? "This thread no longer exists (it may be in the trash)." : err?.message || "The answer failed.";
@@ -1014,6 +1002,17 @@ export function mountChat(slot, ctx) {
       { userMessageId },
     );
     if (view === state.view && state.turn === null) updateRetry();
+  }
+
+  /** A turn that never reached the server: its pending bubble goes, its text returns to the
+   * message box (unless something new was typed there meanwhile). */
+  function giveDraftBack(turn, text) {
+    turn.pendingUser?.remove();
+    turn.pendingUser = null;
+    if (text && !composer.value) {
+      composer.value = text;
+      autosize();
+    }
   }
 
   // ----- the composer -----

@@ -18,22 +18,16 @@
 // leaves the select disabled, with the reason as its description.
 
 import { modelOptions } from "/static/chatkit-host.js";
+import { ensureStylesheet } from "/static/history/util.js";
 
 const STYLESHEET = "/static/chat/composer-extras.css";
 const chosen = new Map(); // provider id -> model id, for this page's lifetime
 let pickers = 0;
 
-function ensureStylesheet() {
-  if (document.querySelector(`link[rel="stylesheet"][href="${STYLESHEET}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = STYLESHEET;
-  document.head.append(link);
-}
 
 /** `{ element, value() }` for the settings view `settings` (null/undefined: nothing to pick). */
 export function createModelPicker(settings) {
-  ensureStylesheet();
+  ensureStylesheet(STYLESHEET);
   const id = `chat-model-${++pickers}`;
   const provider = settings?.providers?.find((p) => p.id === settings.provider) ?? null;
   const options = modelOptions(settings);

@@ -24,14 +24,14 @@ import {
   safeImageUrl,
   safeLinkUrl,
 } from "./markdown.js";
+import { ensureStylesheet } from "./util.js";
 import { renderWidget } from "./widgets.js";
 
 const STYLESHEET = new URL("./items.css", import.meta.url).href;
 
 /** Adds items.css to the page (once), unless the page links it already. */
 export function ensureStyles() {
-  const present = [...document.querySelectorAll('link[rel="stylesheet"]')].some((link) => link.href === STYLESHEET);
-  if (!present) document.head.append(el("link", { rel: "stylesheet", href: STYLESHEET }));
+  ensureStylesheet(STYLESHEET);
 }
 
 /** `item` as an element (see the top of this file). */

@@ -1,5 +1,13 @@
 // Small helpers the history browser's modules share: elements, dates, downloads.
 
+/** Link the stylesheet at `href` once, unless the page links it already (compared as absolute
+ * addresses, so "/static/x.css" and a module-relative URL name the same file). */
+export function ensureStylesheet(href) {
+  const wanted = new URL(href, location.href).href;
+  if ([...document.querySelectorAll('link[rel="stylesheet"]')].some((link) => link.href === wanted)) return;
+  document.head.append(el("link", { rel: "stylesheet", href: wanted }));
+}
+
 /** `el("p", {className: "x", dataset: {id}}, "text", child)`: an element with text children only
  * (strings become text nodes: data from the server never goes through innerHTML). */
 export function el(tag, props = {}, ...children) {
