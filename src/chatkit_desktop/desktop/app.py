@@ -177,9 +177,9 @@ def _run_window(
         SmokeHook.from_env(os.environ, window, config.token, started)
         # The page's first requests (settings, thread list) need only the store, the settings
         # and the keyring: open them now. The Agents SDK's import (seconds of CPU holding the
-        # GIL) waits until the page has loaded, or until a request needs it.
+        # GIL) starts once the window is shown, or when a request needs it.
         server_thread.loop.call_soon_threadsafe(server.warm_up_core)
-        window.events.loaded += lambda: server_thread.loop.call_soon_threadsafe(server.warm_up)
+        window.events.shown += lambda: server_thread.loop.call_soon_threadsafe(server.warm_up)
         window.events.shown += lambda: log.info(
             "Window shown after %.2f s", time.monotonic() - started
         )

@@ -157,7 +157,7 @@ class LazyServices:
         self._task: asyncio.Task[Services] | None = None
 
     def start_core(self) -> asyncio.Task[CoreServices]:
-        """Start the first stage only (the desktop app starts the second once its page is up)."""
+        """Start the first stage only (the desktop app starts the second when its window shows)."""
         if self._core is None:
             self._core = asyncio.create_task(
                 build_core(self._config, self._open_store), name="build-core-services"
