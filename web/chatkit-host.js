@@ -211,7 +211,7 @@ export class ChatKitHost {
       history: { enabled: true, showDelete: true, showRename: true },
       header: {
         enabled: true,
-        title: { enabled: true, text: "chatkit-desktop" },
+        title: { enabled: true, text: "ChatKit Desktop" },
         leftAction: { icon: "book-open", onClick: () => this.onHistory() },
         rightAction: { icon: "settings-cog", onClick: () => this.onSettings() },
       },

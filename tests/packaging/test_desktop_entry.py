@@ -338,17 +338,18 @@ async def test_the_real_window_has_the_entrys_wm_class_and_the_app_icon(
         out, _ = await asyncio.wait_for(tree.communicate(), 30)
         # Lines like:  0x200018 "title": ("instance" "class")  1100x760+90+4  +90+4
         windows = {
-            (window_id, instance, klass)
-            for window_id, instance, klass, width in re.findall(
-                r'^\s*(0x[0-9a-f]+) ".*?": \("([^"]*)" "([^"]*)"\)\s+(\d+)x\d+',
+            (window_id, title, instance, klass)
+            for window_id, title, instance, klass, width in re.findall(
+                r'^\s*(0x[0-9a-f]+) "(.*?)": \("([^"]*)" "([^"]*)"\)\s+(\d+)x\d+',
                 out.decode(),
                 re.M,
             )
             if int(width) >= 200
         }
-        classes = {(instance, klass) for _, instance, klass in windows}
+        classes = {(instance, klass) for _, _, instance, klass in windows}
+        titles = {title for _, title, _, _ in windows}
         icons = []
-        for window_id, _, _ in windows:
+        for window_id, _, _, _ in windows:
             prop = await asyncio.create_subprocess_exec(
                 "xprop",
                 "-id",
@@ -364,7 +365,10 @@ async def test_the_real_window_has_the_entrys_wm_class_and_the_app_icon(
     finally:
         app.kill()
     assert code == 0, err
-    assert classes == {("chatkit-desktop", _read_entry(ENTRY)["StartupWMClass"])}, out.decode()
+    entry = _read_entry(ENTRY)
+    assert classes == {("chatkit-desktop", entry["StartupWMClass"])}, out.decode()
+    # The title bar and the task bar say the name the menu says, not the package's name.
+    assert titles == {entry["Name"]}, out.decode()
     # The window carries the app's icon (web/icon.svg drawn by Qt), for task bars and switchers
     # even before the desktop entry is installed: xprop prints each size as "Icon (W x H):".
     sizes = [set(re.findall(r"Icon \((\d+) x \1\):", text)) for text in icons]

@@ -57,7 +57,7 @@ async def test_chatkit_gets_its_options_from_the_settings(open_app, client):
     assert options["threadItemActions"] == {"feedback": True, "retry": True}
     assert options["theme"]["colorScheme"] == "light"
     header = options["header"]
-    assert header["title"]["text"] == "chatkit-desktop"
+    assert header["title"]["text"] == "ChatKit Desktop"
     assert header["rightAction"] == {"icon": "settings-cog", "onClick": "[function]"}
     assert header["leftAction"] == {"icon": "book-open", "onClick": "[function]"}
     assert options["startScreen"]["greeting"]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TITLE = "chatkit-desktop"
+TITLE = "ChatKit Desktop"
 SHOWN_TIMEOUT_S = 30.0
 
 
