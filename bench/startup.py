@@ -186,13 +186,16 @@ async def _footprint_after_turns(
     turns in that thread."""
     proc, port = await _start(data_dir, env)
     try:
-        # The trash list waits for the whole service, SDKs included (threads.list no longer
-        # does: it is answered from the store while they load): resident before any turn.
-        async with http.get(
-            f"http://127.0.0.1:{port}/api/trash", headers={"Authorization": f"Bearer {TOKEN}"}
+        # Any ChatKit request but threads.list waits for the whole service, SDKs included
+        # (threads.list and the history API are answered from the store while they load):
+        # ChatKit's own 404 for a thread that is not there, resident before any turn.
+        async with http.post(
+            f"http://127.0.0.1:{port}/chatkit/api",
+            json={"type": "threads.get_by_id", "params": {"thread_id": "thr_not_there"}},
+            headers={"Authorization": f"Bearer {TOKEN}"},
         ) as resp:
-            if resp.status != 200:
-                raise RuntimeError(f"/api/trash answered {resp.status}: {await resp.text()}")
+            if resp.status != 404:
+                raise RuntimeError(f"threads.get_by_id answered {resp.status}: {await resp.text()}")
         before = Footprint.of(proc.pid)
         sse = await _turn(
             http, port, "threads.create", {"input": _user_input("Hello, how are you?")}

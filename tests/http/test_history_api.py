@@ -282,3 +282,59 @@ async def test_jsonl_export_imports_into_a_fresh_app_identically(
         assert await call(other, "threads.get_by_id", {"thread_id": thread_id}) == await call(
             client, "threads.get_by_id", {"thread_id": thread_id}
         )
+
+
+# before the Agents SDK has loaded -----------------------------------------------------------
+
+
+async def test_the_history_browser_answers_while_the_sdk_is_still_loading(
+    client, openai_server, make_client, monkeypatch
+):
+    """Search, previews, the trash and exports need only the store, which opens first: a
+    history browser opened in the app's first seconds does not wait for the Agents SDK.
+    Deleting for good waits (it removes attachment files through ChatKit's server)."""
+    import asyncio
+
+    import chatkit_desktop.http.services as services_module
+
+    scripted, _ = openai_server
+    kept = await answered_thread(client, scripted, "Lyon bouchons?", "Try the quenelles.")
+    restorable = await answered_thread(client, scripted, "Old question", "Old answer.")
+    doomed = await answered_thread(client, scripted, "Older question", "Older answer.")
+    for thread_id in (doomed, restorable):
+        await call(client, "threads.delete", {"thread_id": thread_id})
+
+    # A second app on the same data whose ChatKit server (the Agents SDK) is held back.
+    release = asyncio.Event()
+    building: list[str] = []
+    real_build_chat = services_module.build_chat
+
+    async def held_build_chat(config: Any, core: Any) -> Any:
+        building.append("held")
+        await release.wait()
+        return await real_build_chat(config, core)
+
+    monkeypatch.setattr(services_module, "build_chat", held_build_chat)
+    early = await make_client()
+
+    async with asyncio.timeout(20):  # waiting for the held SDK would hang: fail instead
+        found = await search(early, "quenelles")
+        assert [r["thread_id"] for r in found["results"]] == [kept]
+        previews = (await get_json(early, f"/api/threads/previews?ids={kept}"))["previews"]
+        assert "quenelles" in json.dumps(previews)
+        trash = (await get_json(early, "/api/trash"))["data"]
+        assert [t["id"] for t in trash] == [restorable, doomed]
+        exported = await early.get(f"/api/export?thread_id={kept}&format=md", headers=AUTH)
+        assert exported.status == 200 and "Try the quenelles." in await exported.text()
+        restored = await early.post(f"/api/trash/{restorable}/restore", headers=AUTH)
+        assert restored.status == 200, await restored.text()
+    assert building == [] and not early.app[SERVICES].chat_ready
+
+    # Deleting for good needs ChatKit's server: it starts it, waits, then works as always.
+    pending = asyncio.ensure_future(early.delete(f"/api/trash/{doomed}", headers=AUTH))
+    await asyncio.sleep(0.2)
+    assert building == ["held"] and not pending.done()
+    release.set()
+    purged = await asyncio.wait_for(pending, 30)
+    assert purged.status == 200 and (await purged.json()) == {"deleted": 1}
+    assert (await get_json(early, "/api/trash"))["data"] == []

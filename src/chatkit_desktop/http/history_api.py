@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -20,11 +20,22 @@ from chatkit_desktop.http.errors import ApiError
 from chatkit_desktop.http.keys import CONFIG, SERVICES
 from chatkit_desktop.http.services import Services
 
+if TYPE_CHECKING:
+    from chatkit_desktop.store.sqlite_store import SQLiteStore
+
 MAX_PREVIEW_IDS = 100
 MAX_QUERY_CHARS = 500
 
 
+async def _store(request: web.Request) -> tuple[SQLiteStore, RequestContext]:
+    """The store only: it opens in the start-up's first stage, so search, previews, the trash
+    and exports answer at once, not after the seconds the Agents SDK takes to load."""
+    core = await request.app[SERVICES].core()
+    return core.store, RequestContext(user_id=request.app[CONFIG].user_id)
+
+
 async def _services(request: web.Request) -> tuple[Services, RequestContext]:
+    """Everything, the ChatKit server included (its attachment files): waits for the SDKs."""
     services = await request.app[SERVICES].get()
     return services, RequestContext(user_id=request.app[CONFIG].user_id)
 
@@ -60,8 +71,8 @@ async def search(request: web.Request) -> web.Response:
         )
     limit = _int_param(request, "limit", 20, 1, 100)
     offset = _int_param(request, "offset", 0, 0, 10_000)
-    services, context = await _services(request)
-    page = await services.store.search.query(query, context, limit=limit, offset=offset)
+    store, context = await _store(request)
+    page = await store.search.query(query, context, limit=limit, offset=offset)
     return web.json_response(
         {
             "query": page.query,
@@ -86,8 +97,8 @@ async def previews(request: web.Request) -> web.Response:
     ids = [part for part in request.query.get("ids", "").split(",") if part]
     if len(ids) > MAX_PREVIEW_IDS:
         raise ApiError(400, "invalid_request", f"Ask for at most {MAX_PREVIEW_IDS} threads.")
-    services, context = await _services(request)
-    return web.json_response({"previews": await services.store.search.previews(ids, context)})
+    store, context = await _store(request)
+    return web.json_response({"previews": await store.search.previews(ids, context)})
 
 
 def _metadata_json(thread: Any) -> dict[str, Any]:
@@ -100,9 +111,9 @@ async def trash_list(request: web.Request) -> web.Response:
 
     limit = _int_param(request, "limit", 50, 1, 200)
     after = request.query.get("after") or None
-    services, context = await _services(request)
+    store, context = await _store(request)
     try:
-        page = await services.store.trash.page(context, limit=limit, after=after)
+        page = await store.trash.page(context, limit=limit, after=after)
     except NotFoundError as exc:
         raise _not_found(exc) from exc
     return web.json_response(
@@ -126,9 +137,9 @@ async def trash_list(request: web.Request) -> web.Response:
 async def trash_restore(request: web.Request) -> web.Response:
     from chatkit.store import NotFoundError
 
-    services, context = await _services(request)
+    store, context = await _store(request)
     try:
-        thread = await services.store.trash.restore(request.match_info["thread_id"], context)
+        thread = await store.trash.restore(request.match_info["thread_id"], context)
     except NotFoundError as exc:
         raise _not_found(exc) from exc
     return web.json_response({"thread": _metadata_json(thread)})
@@ -180,11 +191,11 @@ async def export(request: web.Request) -> web.StreamResponse:
         raise ApiError(400, "invalid_request", "jsonl exports every thread: leave out thread_id.")
     if fmt != "jsonl" and thread_id is None:
         raise ApiError(400, "invalid_request", f"A {fmt} export needs a thread_id.")
-    services, context = await _services(request)
+    store, context = await _store(request)
     if thread_id is None:
-        return await _export_all(request, services, context)
+        return await _export_all(request, store, context)
     try:
-        thread = await services.store.archive.export_thread(thread_id, context)
+        thread = await store.archive.export_thread(thread_id, context)
     except NotFoundError as exc:
         raise _not_found(exc) from exc
     if fmt == "md":
@@ -203,7 +214,7 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 
 async def _export_all(
-    request: web.Request, services: Services, context: RequestContext
+    request: web.Request, store: SQLiteStore, context: RequestContext
 ) -> web.StreamResponse:
     stamp = datetime.now().strftime("%Y-%m-%d")
     response = web.StreamResponse(
@@ -213,7 +224,7 @@ async def _export_all(
         }
     )
     await response.prepare(request)
-    async for thread in services.store.archive.export_all(context):
+    async for thread in store.archive.export_all(context):
         await response.write(thread.model_dump_json().encode() + b"\n")
     await response.write_eof()
     return response
