@@ -25,6 +25,10 @@ from chatkit_desktop.http.uploads import preview_urls
 
 log = logging.getLogger(__name__)
 
+# The reads chat/store_reads.py answers from the store while the Agents SDK loads (named here so
+# that checking a request's type imports nothing).
+EARLY_READS = frozenset({"threads.list", "threads.get_by_id", "items.list"})
+
 
 @functools.cache
 def known_request_types() -> tuple[str, ...]:
@@ -135,22 +139,21 @@ async def _check_references(data: dict[str, Any], services: Any, context: Reques
             await services.store.load_attachment(attachment_id, context)
 
 
-async def _early_threads_list(
-    body: bytes, lazy: LazyServices, context: RequestContext
-) -> bytes | None:
-    """`threads.list` from the store before ChatKit's server is loaded; None: ask the SDK."""
+async def _early_read(body: bytes, lazy: LazyServices, context: RequestContext) -> bytes | None:
+    """A thread list, a thread or a page of items from the store before ChatKit's server is
+    loaded (chat/store_reads.py); None: ask the SDK."""
     core = await lazy.core()
     if lazy.chat_ready:
         return None  # ready meanwhile: the SDK answers, as always
-    from chatkit_desktop.chat.thread_list import list_threads, parse_threads_list
+    from chatkit_desktop.chat.store_reads import answer_read, parse_read
 
-    parsed = parse_threads_list(body)
+    parsed = parse_read(body)
     if parsed is None:
         return None  # the SDK's validation names the problem
     try:
-        return await list_threads(core.store, parsed, context)
+        return await answer_read(core.store, parsed, context)
     except Exception as exc:
-        mapped = map_exception(exc, "threads.list")
+        mapped = map_exception(exc, parsed.type)
         if mapped is exc:
             raise
         raise mapped from exc
@@ -163,10 +166,13 @@ async def chatkit_endpoint(request: web.Request) -> web.StreamResponse:
     kind = data["type"]
     context = RequestContext(user_id=config.user_id)
     lazy = request.app[SERVICES]
-    if kind == "threads.list" and not lazy.chat_ready:
-        # The page's first request, while the Agents SDK is still loading: from the store.
-        early = await _early_threads_list(body, lazy, context)
+    # Attachments leave with freshly signed preview URLs (see http/uploads.py).
+    previews = preview_urls(request)
+    if kind in EARLY_READS and not lazy.chat_ready:
+        # The page's first requests, while the Agents SDK is still loading: from the store.
+        early = await _early_read(body, lazy, context)
         if early is not None:
+            early = early if previews is None else previews.json(early)
             return web.Response(body=early, content_type="application/json")
     services = await lazy.get()
 
@@ -181,8 +187,6 @@ async def chatkit_endpoint(request: web.Request) -> web.StreamResponse:
             raise  # unexpected: the error middleware logs it and answers 500
         raise mapped from exc
 
-    # Attachments leave with freshly signed preview URLs (see http/uploads.py).
-    previews = preview_urls(request)
     if isinstance(result, StreamingResult):
         return await stream_sse(
             request,
