@@ -18,6 +18,7 @@ from chatkit_desktop.context import RequestContext
 from chatkit_desktop.http.chatkit_api import EARLY_READS
 from chatkit_desktop.http.keys import SERVICES
 from tests.support.chatkit_client import AUTH, call, post, stream, thread_id_of, user_input
+from tests.support.held_sdk import hold_sdk
 
 
 async def _make_threads(client: Any, count: int) -> list[str]:
@@ -144,16 +145,7 @@ async def test_settings_and_threads_answer_while_the_sdk_is_still_loading(
 ):
     ids = await _make_threads(client, 2)
     # A second app on the same data, whose ChatKit server (the Agents SDK) is held back.
-    release = asyncio.Event()
-    building: list[str] = []
-    real_build_chat = services_module.build_chat
-
-    async def held_build_chat(config: Any, core: Any) -> Any:
-        building.append("held")
-        await release.wait()
-        return await real_build_chat(config, core)
-
-    monkeypatch.setattr(services_module, "build_chat", held_build_chat)
+    held = hold_sdk(monkeypatch)
     early = await make_client()
     lazy = early.app[SERVICES]
 
@@ -172,15 +164,15 @@ async def test_settings_and_threads_answer_while_the_sdk_is_still_loading(
     assert missing.status == 404
     assert "thr_not_there" in (await missing.json())["error"]["message"]
     # Answered from the store alone: the Agents SDK was not even asked for yet.
-    assert building == [] and not lazy.chat_ready
+    assert held.building == [] and not lazy.chat_ready
 
     # A request that needs the SDK starts it, waits for it, then works as always.
     pending = asyncio.ensure_future(
         post(early, "threads.create", {"input": user_input("now with the SDK")})
     )
     await asyncio.sleep(0.2)
-    assert building == ["held"] and not pending.done()
-    release.set()
+    assert held.building == ["held"] and not pending.done()
+    held.release.set()
     resp = await asyncio.wait_for(pending, 30)
     assert resp.status == 200
     await resp.read()

@@ -18,6 +18,7 @@ from chatkit_desktop.store.sqlite_store import SQLiteStore
 from chatkit_desktop.testing.openai_server import Reply
 from tests.support.assertions import assert_json_error, items_of, new_thread
 from tests.support.chatkit_client import AUTH, call, stream, thread_id_of, user_input
+from tests.support.held_sdk import hold_sdk
 
 
 async def get_json(client: TestClient, path: str, status: int = 200) -> Any:
@@ -295,8 +296,6 @@ async def test_the_history_browser_answers_while_the_sdk_is_still_loading(
     Deleting for good waits (it removes attachment files through ChatKit's server)."""
     import asyncio
 
-    import chatkit_desktop.http.services as services_module
-
     scripted, _ = openai_server
     kept = await answered_thread(client, scripted, "Lyon bouchons?", "Try the quenelles.")
     restorable = await answered_thread(client, scripted, "Old question", "Old answer.")
@@ -305,16 +304,7 @@ async def test_the_history_browser_answers_while_the_sdk_is_still_loading(
         await call(client, "threads.delete", {"thread_id": thread_id})
 
     # A second app on the same data whose ChatKit server (the Agents SDK) is held back.
-    release = asyncio.Event()
-    building: list[str] = []
-    real_build_chat = services_module.build_chat
-
-    async def held_build_chat(config: Any, core: Any) -> Any:
-        building.append("held")
-        await release.wait()
-        return await real_build_chat(config, core)
-
-    monkeypatch.setattr(services_module, "build_chat", held_build_chat)
+    held = hold_sdk(monkeypatch)
     early = await make_client()
 
     async with asyncio.timeout(20):  # waiting for the held SDK would hang: fail instead
@@ -328,13 +318,13 @@ async def test_the_history_browser_answers_while_the_sdk_is_still_loading(
         assert exported.status == 200 and "Try the quenelles." in await exported.text()
         restored = await early.post(f"/api/trash/{restorable}/restore", headers=AUTH)
         assert restored.status == 200, await restored.text()
-    assert building == [] and not early.app[SERVICES].chat_ready
+    assert held.building == [] and not early.app[SERVICES].chat_ready
 
     # Deleting for good needs ChatKit's server: it starts it, waits, then works as always.
     pending = asyncio.ensure_future(early.delete(f"/api/trash/{doomed}", headers=AUTH))
     await asyncio.sleep(0.2)
-    assert building == ["held"] and not pending.done()
-    release.set()
+    assert held.building == ["held"] and not pending.done()
+    held.release.set()
     purged = await asyncio.wait_for(pending, 30)
     assert purged.status == 200 and (await purged.json()) == {"deleted": 1}
     assert (await get_json(early, "/api/trash"))["data"] == []
