@@ -25,13 +25,12 @@ Tests cannot click through a native dialog, so in the smoke/test mode only
 directory under the suggested name. The rest of the path (Qt's download of the blob, the name,
 the bytes written) is the real one.
 
-A flaw of QtWebEngine (6.11) this cannot mend: when another Python thread holds the GIL (the
-server answering, or starting up) while the page starts a download, Qt sometimes writes every
-byte under the final name and then never reports the download finished: it stays "in progress"
-and `isFinishedChanged` never comes. A 60-line PyQt program (a page clicking a blob link, one
-thread spinning in Python) shows it in about 1 run of 12; without the spinning thread, never.
-The file is whole, so the user loses nothing, but "Download saved" is then never logged; the
-handler therefore logs where it is saving when it accepts.
+A flaw of QtWebEngine (6.11) this cannot mend: on a busy machine, Qt sometimes writes every
+byte of a download under its final name and then never reports it finished: it stays "in
+progress" and `isFinishedChanged` never comes. A 60-line PyQt6 program without this app (a page
+that clicks a blob link) shows it in 7 of 124 runs on a 2-core machine with two busy processes
+beside it. The file is whole, and stays when the app quits, so the user loses nothing; but
+"Download saved" is then never logged, so the handler also logs where it saves when it accepts.
 
 The other backends are left to pywebview (6.2.1), which with ALLOW_DOWNLOADS off does this, read
 from its code and the toolkits' documentation (this Linux machine cannot run them):
