@@ -27,9 +27,9 @@ the bytes written) is the real one.
 
 A flaw of QtWebEngine (6.11) this cannot mend: on a busy machine, Qt sometimes writes every
 byte of a download under its final name and then never reports it finished: it stays "in
-progress" and `isFinishedChanged` never comes. A 60-line PyQt6 program without this app (a page
-that clicks a blob link) shows it in 7 of 124 runs on a 2-core machine with two busy processes
-beside it. The file is whole, and stays when the app quits, so the user loses nothing; but
+progress" and `isFinishedChanged` never comes. A bare PyQt6 page that clicks a blob link (no
+code of this app) stalled the same way in 9 of 146 runs on a 2-core machine with two busy
+processes beside it: rare and timing-dependent, Qt's and not the app's. The file is whole, and stays when the app quits, so the user loses nothing; but
 "Download saved" is then never logged, so the handler also logs where it saves when it accepts.
 
 The other backends are left to pywebview (6.2.1), which with ALLOW_DOWNLOADS off does this, read
