@@ -29,8 +29,9 @@ A flaw of QtWebEngine (6.11) this cannot mend: on a busy machine, Qt sometimes w
 byte of a download under its final name and then never reports it finished: it stays "in
 progress" and `isFinishedChanged` never comes. A bare PyQt6 page that clicks a blob link (no
 code of this app) stalled the same way in 9 of 146 runs on a 2-core machine with two busy
-processes beside it: rare and timing-dependent, Qt's and not the app's. The file is whole, and stays when the app quits, so the user loses nothing; but
-"Download saved" is then never logged, so the handler also logs where it saves when it accepts.
+processes beside it: rare and timing-dependent, Qt's and not the app's. The file is whole, and
+stays when the app quits, so the user loses nothing; but "Download saved" is then never logged,
+so the handler also logs where it saves when it accepts.
 
 The other backends are left to pywebview (6.2.1), which with ALLOW_DOWNLOADS off does this, read
 from its code and the toolkits' documentation (this Linux machine cannot run them):
