@@ -160,9 +160,16 @@ async def test_settings_and_threads_answer_while_the_sdk_is_still_loading(
     assert [i["type"] for i in thread["items"]["data"]] == ["user_message", "assistant_message"]
     page = await call(early, "items.list", {"thread_id": ids[0], "order": "desc", "limit": 1})
     assert page["data"][0]["type"] == "assistant_message" and page["has_more"] is True
-    missing = await post(early, "threads.get_by_id", {"thread_id": "thr_not_there"})
-    assert missing.status == 404
-    assert "thr_not_there" in (await missing.json())["error"]["message"]
+    # A missing thread gets the same 404 as from the ready app, for both reads.
+    for kind, params in (
+        ("threads.get_by_id", {"thread_id": "thr_not_there"}),
+        ("items.list", {"thread_id": "thr_not_there"}),
+    ):
+        missing = await post(early, kind, params)
+        ready = await post(client, kind, params)
+        assert (missing.status, await missing.json()) == (ready.status, await ready.json())
+        assert missing.status == 404, kind
+        assert "thr_not_there" in (await missing.json())["error"]["message"]
     # Answered from the store alone: the Agents SDK was not even asked for yet.
     assert held.building == [] and not lazy.chat_ready
 
